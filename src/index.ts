@@ -1,0 +1,48 @@
+// The public API of netcore-webhooks. Anything not exported here is internal.
+export { NetcoreWebhooksModule } from './netcore-webhooks/netcore-webhooks.module';
+export type { NetcoreWebhooksModuleAsyncOptions } from './netcore-webhooks/netcore-webhooks.module-definition';
+export type {
+  NetcoreHmacVerificationOptions,
+  NetcoreNoVerificationOptions,
+  NetcoreVerificationOptions,
+  NetcoreWebhooksModuleExtras,
+  NetcoreWebhooksModuleOptions,
+  NetcoreWebhooksOptions,
+  ResolvedNetcoreWebhooksOptions,
+} from './netcore-webhooks/netcore-webhooks-options.interface';
+export { NETCORE_WEBHOOKS_OPTIONS } from './netcore-webhooks/netcore-webhooks.constants';
+export { NetcoreWebhooksConfigurationError } from './netcore-webhooks/netcore-webhooks-options.resolver';
+
+export { NETCORE_MESSAGE_EVENTS, netcoreMessageEventName } from './netcore-webhooks/events/netcore-message-events';
+export type { NetcoreMessageEventName } from './netcore-webhooks/events/netcore-message-events';
+export { NetcoreMessageEvent } from './netcore-webhooks/events/netcore-message.event';
+export type { NetcoreMessagePricing } from './netcore-webhooks/events/netcore-message.event';
+export { STATUS_RANK } from './netcore-webhooks/lifecycle/status-rank';
+
+export { NETCORE_WEBHOOKS_ENTITIES } from './netcore-webhooks/entities';
+export { NetcoreWebhookEvent } from './netcore-webhooks/entities/netcore-webhook-event.entity';
+export type { NetcoreWebhookEventState } from './netcore-webhooks/entities/netcore-webhook-event.entity';
+export { NetcoreMessage } from './netcore-webhooks/entities/netcore-message.entity';
+export { NetcoreDeadLetter } from './netcore-webhooks/entities/netcore-dead-letter.entity';
+export type { NetcoreDeadLetterReason, NetcoreDeadLetterState } from './netcore-webhooks/entities/netcore-dead-letter.entity';
+
+export { NetcoreMessageService } from './netcore-webhooks/messages/netcore-message.service';
+export { NetcoreEventDispatcher } from './netcore-webhooks/dispatch/netcore-event-dispatcher.service';
+export type { NetcoreIngestResult } from './netcore-webhooks/ingest/netcore-ingest-result';
+
+export { NetcoreSignatureGuard } from './netcore-webhooks/guards/signature.guard';
+export { HmacVerifier } from './netcore-webhooks/verification/hmac.verifier';
+export type { HmacVerifierOptions } from './netcore-webhooks/verification/hmac.verifier';
+export { WebhookVerificationError } from './netcore-webhooks/verification/webhook-verification.error';
+export type { WebhookVerifier } from './netcore-webhooks/verification/webhook-verifier.interface';
+export { DeliveryStatusDto, DeliveryStatusPricingDto } from './netcore-webhooks/dto/delivery-status.dto';
+export { DeliveryStatusEnvelopeDto } from './netcore-webhooks/dto/delivery-status-envelope.dto';
+
+export { signNetcorePayload } from './netcore-webhooks/testing/sign-netcore-payload';
+export type { SignNetcorePayloadOptions } from './netcore-webhooks/testing/sign-netcore-payload';
+export {
+  NETCORE_SAMPLE_PAYLOADS,
+  buildDeliveryStatus,
+  buildWebhookPayload,
+} from './netcore-webhooks/testing/netcore-samples';
+export type { NetcoreDeliveryStatusItem, NetcoreWebhookPayload } from './netcore-webhooks/testing/netcore-samples';

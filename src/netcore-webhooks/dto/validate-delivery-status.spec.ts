@@ -1,0 +1,70 @@
+import { validateDeliveryStatus } from './validate-delivery-status';
+
+const valid = () => ({
+  ncmessage_id: 'm-1',
+  phoneNumber: '912249757556',
+  pricing: { billable: true, category: 'marketing', pricing_model: 'PMP', type: 'regular' },
+  received_at: '1764693401',
+  recipient: '916361467892',
+  source: 'kiran',
+  status: 'read',
+  status_remark: '',
+  'x-apiheader': 'kiran',
+});
+
+function errorsOf(raw: unknown): string[] {
+  const result = validateDeliveryStatus(raw);
+  if (result.valid) throw new Error('expected the item to be rejected');
+  return result.errors;
+}
+
+describe('validateDeliveryStatus', () => {
+  it('accepts a sample item and parses received_at', () => {
+    const result = validateDeliveryStatus(valid());
+    expect(result).toMatchObject({ valid: true, receivedAtMs: 1764693401000 });
+  });
+
+  it('accepts a failed item without pricing', () => {
+    const { pricing: _omit, ...failed } = { ...valid(), status: 'failed' };
+    expect(validateDeliveryStatus(failed).valid).toBe(true);
+  });
+
+  it('accepts extra fields (the older clicked structure) and unknown statuses', () => {
+    expect(validateDeliveryStatus({ ...valid(), status: 'clicked', url: 'https://x', click: { n: 1 } }).valid).toBe(true);
+    expect(validateDeliveryStatus({ ...valid(), status: 'enqueued' }).valid).toBe(true);
+  });
+
+  it('accepts unknown pricing values', () => {
+    const item = { ...valid(), pricing: { billable: false, category: 'authentication', pricing_model: 'CBP', type: 'free_entry_point' } };
+    expect(validateDeliveryStatus(item).valid).toBe(true);
+  });
+
+  it('rejects an item without ncmessage_id, status or received_at, naming each', () => {
+    const { ncmessage_id: _a, status: _b, received_at: _c, ...rest } = valid();
+    const errors = errorsOf(rest).join('\n');
+    expect(errors).toMatch(/ncmessage_id/);
+    expect(errors).toMatch(/status/);
+    expect(errors).toMatch(/received_at/);
+  });
+
+  it('rejects wrong types', () => {
+    expect(errorsOf({ ...valid(), ncmessage_id: 42 }).join()).toMatch(/ncmessage_id must be a string/);
+    expect(errorsOf({ ...valid(), pricing: { billable: 'yes' } }).join()).toMatch(/pricing\.billable must be a boolean/);
+    expect(errorsOf({ ...valid(), pricing: 'free' }).join()).toMatch(/pricing/);
+    expect(errorsOf({ ...valid(), status: 'READ' }).join()).toMatch(/lower-case token/);
+  });
+
+  it('rejects an item that is not an object', () => {
+    expect(errorsOf('hello')).toEqual(['item must be a JSON object']);
+    expect(errorsOf([1])).toEqual(['item must be a JSON object']);
+    expect(errorsOf(null)).toEqual(['item must be a JSON object']);
+  });
+
+  it('ignores a __proto__ key instead of letting it reach the DTO prototype', () => {
+    const raw = JSON.parse(JSON.stringify(valid()).replace('{', '{"__proto__":{"polluted":true},'));
+    const result = validateDeliveryStatus(raw);
+    expect(result.valid).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    if (result.valid) expect((result.item as unknown as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});

@@ -1,0 +1,56 @@
+import { validateSync, type ValidationError } from 'class-validator';
+import { DeliveryStatusDto, DeliveryStatusPricingDto } from './delivery-status.dto';
+import { parseReceivedAt } from './received-at';
+
+export type DeliveryStatusValidation =
+  | { valid: true; item: DeliveryStatusDto; receivedAtMs: number }
+  | { valid: false; errors: string[] };
+
+const ITEM_FIELDS = [
+  'ncmessage_id',
+  'status',
+  'received_at',
+  'recipient',
+  'phoneNumber',
+  'source',
+  'status_remark',
+  'x-apiheader',
+] as const;
+const PRICING_FIELDS = ['billable', 'category', 'pricing_model', 'type'] as const;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Copies only the declared fields, and only own ones: nothing from a `__proto__` key reaches the DTO. */
+function pick<T extends object>(target: T, source: Record<string, unknown>, fields: readonly string[]): T {
+  for (const field of fields) {
+    if (Object.prototype.hasOwnProperty.call(source, field)) (target as Record<string, unknown>)[field] = source[field];
+  }
+  return target;
+}
+
+function flatten(errors: ValidationError[], prefix = ''): string[] {
+  return errors.flatMap((e) => [
+    ...Object.values(e.constraints ?? {}).map((m) => (prefix ? `${prefix}.${m}` : m)),
+    ...flatten(e.children ?? [], prefix ? `${prefix}.${e.property}` : e.property),
+  ]);
+}
+
+/**
+ * Validates one `delivery_status` item against `DeliveryStatusDto` without transforming the input:
+ * the item as received stays the raw record, extra fields and all.
+ */
+export function validateDeliveryStatus(raw: unknown): DeliveryStatusValidation {
+  if (!isRecord(raw)) return { valid: false, errors: ['item must be a JSON object'] };
+  const item = pick(new DeliveryStatusDto(), raw, ITEM_FIELDS);
+  if (Object.prototype.hasOwnProperty.call(raw, 'pricing')) {
+    const pricing = raw.pricing;
+    item.pricing = isRecord(pricing)
+      ? pick(new DeliveryStatusPricingDto(), pricing, PRICING_FIELDS)
+      : (pricing as DeliveryStatusPricingDto);
+  }
+  const errors = flatten(validateSync(item, { stopAtFirstError: true }));
+  if (errors.length) return { valid: false, errors };
+  return { valid: true, item, receivedAtMs: parseReceivedAt(item.received_at)! };
+}

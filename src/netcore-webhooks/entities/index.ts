@@ -1,0 +1,6 @@
+import { NetcoreDeadLetter } from './netcore-dead-letter.entity';
+import { NetcoreMessage } from './netcore-message.entity';
+import { NetcoreWebhookEvent } from './netcore-webhook-event.entity';
+
+/** Every entity of the module, for the host's `TypeOrmModule.forRoot({ entities: [...] })`. */
+export const NETCORE_WEBHOOKS_ENTITIES = [NetcoreWebhookEvent, NetcoreMessage, NetcoreDeadLetter];

@@ -1,0 +1,61 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { epochMs } from './epoch-ms.transformer';
+
+export type NetcoreWebhookEventState = 'pending' | 'processed' | 'failed' | 'dead';
+
+/**
+ * The inbox: one row per distinct event, written before the webhook is acknowledged.
+ * `idempotencyKey` (ncmessage_id, status, received_at) is unique, so a retried webhook is a duplicate.
+ */
+@Entity({ name: 'netcore_webhook_events' })
+@Index('idx_netcore_webhook_events_due', ['state', 'nextAttemptAt'])
+export class NetcoreWebhookEvent {
+  /** UUID made by the module, so a batch is inserted without reading generated values back. */
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  @Index('uq_netcore_webhook_events_key', { unique: true })
+  @Column({ name: 'idempotency_key', type: 'varchar', length: 200 })
+  idempotencyKey!: string;
+
+  @Index('idx_netcore_webhook_events_message')
+  @Column({ name: 'ncmessage_id', type: 'varchar', length: 128 })
+  ncmessageId!: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  status!: string;
+
+  @Column({ name: 'received_at', type: 'bigint', transformer: epochMs })
+  receivedAt!: Date;
+
+  /** The item as received (JSON), extra fields included. */
+  @Column({ type: 'text' })
+  payload!: string;
+
+  @Column({ type: 'varchar', length: 16, default: 'pending' })
+  state!: NetcoreWebhookEventState;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  /** How many more times the same event arrived after this row was stored. */
+  @Column({ type: 'integer', default: 0 })
+  duplicates!: number;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError!: string | null;
+
+  /** When a failed row is due again (retry with backoff). */
+  @Column({ name: 'next_attempt_at', type: 'bigint', nullable: true, transformer: epochMs })
+  nextAttemptAt!: Date | null;
+
+  /** Until when a dispatcher holds this row; another instance may take it over afterwards. */
+  @Column({ name: 'locked_until', type: 'bigint', nullable: true, transformer: epochMs })
+  lockedUntil!: Date | null;
+
+  @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
+  createdAt!: Date;
+
+  @Column({ name: 'processed_at', type: 'bigint', nullable: true, transformer: epochMs })
+  processedAt!: Date | null;
+}

@@ -1,0 +1,54 @@
+import { parseReceivedAt } from '../dto/received-at';
+
+export interface NetcoreMessagePricing {
+  billable: boolean;
+  category?: string;
+  pricingModel?: string;
+  type?: string;
+}
+
+/**
+ * Payload of every `message.<status>` event: one `delivery_status` item in camelCase.
+ * Delivered at least once: listeners must be idempotent (key: ncmessageId + status + receivedAt).
+ */
+export class NetcoreMessageEvent {
+  /** Id of the inbox row this event was stored as; stable across redeliveries. */
+  readonly eventId: string;
+  readonly ncmessageId: string;
+  readonly status: string;
+  readonly receivedAt: Date;
+  readonly recipient?: string;
+  readonly phoneNumber?: string;
+  readonly source?: string;
+  readonly statusRemark?: string;
+  readonly apiHeader?: string;
+  readonly pricing?: NetcoreMessagePricing;
+  /** The item exactly as received, extra fields included. */
+  readonly raw: Readonly<Record<string, unknown>>;
+
+  constructor(fields: NetcoreMessageEvent) {
+    Object.assign(this, fields);
+  }
+
+  /** Builds the event from a stored, already validated item. */
+  static fromDeliveryStatus(eventId: string, raw: Record<string, unknown>): NetcoreMessageEvent {
+    const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+    const p = raw.pricing as Record<string, unknown> | undefined | null;
+    return new NetcoreMessageEvent({
+      eventId,
+      ncmessageId: raw.ncmessage_id as string,
+      status: raw.status as string,
+      receivedAt: new Date(parseReceivedAt(raw.received_at)!),
+      recipient: str(raw.recipient),
+      phoneNumber: str(raw.phoneNumber),
+      source: str(raw.source),
+      statusRemark: str(raw.status_remark),
+      apiHeader: str(raw['x-apiheader']),
+      pricing:
+        p && typeof p === 'object'
+          ? { billable: p.billable === true, category: str(p.category), pricingModel: str(p.pricing_model), type: str(p.type) }
+          : undefined,
+      raw,
+    });
+  }
+}

@@ -1,0 +1,57 @@
+/** HMAC of the exact raw request body, sent in a header. */
+export interface NetcoreHmacVerificationOptions {
+  scheme: 'hmac';
+  /** Accepted secrets. Several at once allow rotation without downtime. */
+  secrets: string[];
+  /** @default 'x-netcore-signature' */
+  header?: string;
+  /** @default 'sha256' */
+  algorithm?: 'sha256' | 'sha512';
+  /** @default 'hex' */
+  encoding?: 'hex' | 'base64';
+}
+
+/** Explicit opt-out: every request is accepted without proof of origin. */
+export interface NetcoreNoVerificationOptions {
+  scheme: 'none';
+}
+
+export type NetcoreVerificationOptions = NetcoreHmacVerificationOptions | NetcoreNoVerificationOptions;
+
+/** Options accepted by `forRoot` and returned by `forRootAsync` factories. */
+export interface NetcoreWebhooksOptions {
+  /** How a request proves that Netcore sent it. Required: there is no insecure default. */
+  verification: NetcoreVerificationOptions;
+  /**
+   * Largest number of items accepted in one `delivery_status` batch; larger batches get 400.
+   * @default 1000
+   */
+  maxBatchSize?: number;
+  /**
+   * `async`: answer 200 once the batch is stored, emit domain events right after.
+   * `inline`: store, emit and wait for listeners before answering (still stored first).
+   * @default 'async'
+   */
+  processing?: 'async' | 'inline';
+}
+
+/** Known when the module is declared (also with `forRootAsync`), because routes are fixed at that point. */
+export interface NetcoreWebhooksModuleExtras {
+  /**
+   * Route that receives Netcore's POSTs, relative to the app's global prefix.
+   * @default 'webhooks/netcore'
+   */
+  path?: string;
+  /** Register the module's exported providers globally. @default false */
+  isGlobal?: boolean;
+}
+
+/** Everything `NetcoreWebhooksModule.forRoot()` accepts. */
+export type NetcoreWebhooksModuleOptions = NetcoreWebhooksOptions & NetcoreWebhooksModuleExtras;
+
+/** Options after defaults were applied and every value was checked. */
+export interface ResolvedNetcoreWebhooksOptions {
+  verification: Required<NetcoreHmacVerificationOptions> | NetcoreNoVerificationOptions;
+  maxBatchSize: number;
+  processing: 'async' | 'inline';
+}

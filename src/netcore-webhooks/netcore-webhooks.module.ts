@@ -1,0 +1,36 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { NetcoreEventDispatcher } from './dispatch/netcore-event-dispatcher.service';
+import { DeliveryStatusEnvelopePipe } from './dto/delivery-status-envelope.pipe';
+import { NETCORE_WEBHOOKS_ENTITIES } from './entities';
+import { NetcoreSignatureGuard } from './guards/signature.guard';
+import { NetcoreIngestService } from './ingest/netcore-ingest.service';
+import { MessageStateListener } from './listeners/message-state.listener';
+import { NetcoreMessageStateWriter } from './messages/netcore-message-state.writer';
+import { NetcoreMessageService } from './messages/netcore-message.service';
+import { NETCORE_WEBHOOKS_OPTIONS } from './netcore-webhooks.constants';
+import { NETCORE_WEBHOOKS_MODULE_OPTIONS, NetcoreWebhooksConfigurableModule } from './netcore-webhooks.module-definition';
+import { resolveNetcoreWebhooksOptions } from './netcore-webhooks-options.resolver';
+import { createWebhookVerifier } from './verification/create-webhook-verifier';
+import { NETCORE_WEBHOOK_VERIFIER } from './verification/webhook-verifier.interface';
+
+/**
+ * Receives Netcore delivery webhooks. The host app owns the app-wide pieces: `TypeOrmModule.forRoot()`
+ * (with `NETCORE_WEBHOOKS_ENTITIES` or `autoLoadEntities`), `EventEmitterModule.forRoot()` and `rawBody: true`.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature(NETCORE_WEBHOOKS_ENTITIES)],
+  providers: [
+    { provide: NETCORE_WEBHOOKS_OPTIONS, useFactory: resolveNetcoreWebhooksOptions, inject: [NETCORE_WEBHOOKS_MODULE_OPTIONS] },
+    { provide: NETCORE_WEBHOOK_VERIFIER, useFactory: createWebhookVerifier, inject: [NETCORE_WEBHOOKS_OPTIONS] },
+    NetcoreSignatureGuard,
+    DeliveryStatusEnvelopePipe,
+    NetcoreIngestService,
+    NetcoreEventDispatcher,
+    NetcoreMessageStateWriter,
+    MessageStateListener,
+    NetcoreMessageService,
+  ],
+  exports: [NetcoreMessageService, NetcoreEventDispatcher, NETCORE_WEBHOOKS_OPTIONS],
+})
+export class NetcoreWebhooksModule extends NetcoreWebhooksConfigurableModule {}

@@ -1,0 +1,14 @@
+import type { ResolvedNetcoreWebhooksOptions } from '../netcore-webhooks-options.interface';
+import { HmacVerifier } from './hmac.verifier';
+import type { WebhookVerifier } from './webhook-verifier.interface';
+
+/** The verifier for the configured scheme; `null` only when the host opted out with `none`. */
+export function createWebhookVerifier(options: ResolvedNetcoreWebhooksOptions): WebhookVerifier | null {
+  const { verification } = options;
+  switch (verification.scheme) {
+    case 'hmac':
+      return new HmacVerifier(verification);
+    case 'none':
+      return null;
+  }
+}
