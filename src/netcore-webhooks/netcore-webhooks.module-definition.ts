@@ -21,7 +21,7 @@ export const {
   .setExtras<NetcoreWebhooksModuleExtras>({ path: DEFAULT_WEBHOOK_PATH, isGlobal: false }, (definition, extras) => ({
     ...definition,
     global: extras.isGlobal,
-    controllers: [...(definition.controllers ?? []), createNetcoreWebhooksController(checkPath(extras.path))],
+    controllers: [...(definition.controllers ?? []), createNetcoreWebhooksController(checkPath(extras.path ?? DEFAULT_WEBHOOK_PATH))],
   }))
   .build();
 

@@ -20,43 +20,46 @@ export class DeliveryStatusPricingDto {
   billable!: boolean;
 
   @IsOptional()
-  @IsString()
   @MaxLength(64)
+  @IsString()
   category?: string;
 
   @IsOptional()
-  @IsString()
   @MaxLength(64)
+  @IsString()
   pricing_model?: string;
 
   @IsOptional()
-  @IsString()
   @MaxLength(64)
+  @IsString()
   type?: string;
 }
 
-/** One item of `delivery_status`, with Netcore's field names. Extra fields are allowed and kept raw. */
+/**
+ * One item of `delivery_status`, with Netcore's field names. Extra fields are allowed and kept raw.
+ * Decorators run bottom-up and validation stops at the first error per field, so the type check sits last.
+ */
 export class DeliveryStatusDto {
-  @IsString()
   @IsNotEmpty()
   @MaxLength(128)
+  @IsString()
   ncmessage_id!: string;
 
-  @IsString()
   @Matches(STATUS_TOKEN, { message: 'status must be a lower-case token such as "sent" or "delivered"' })
+  @IsString()
   status!: string;
 
   @IsReceivedAt()
   received_at!: string | number;
 
   @IsOptional()
-  @IsString()
   @MaxLength(64)
+  @IsString()
   recipient?: string;
 
   @IsOptional()
-  @IsString()
   @MaxLength(64)
+  @IsString()
   phoneNumber?: string;
 
   @IsOptional()
@@ -72,8 +75,8 @@ export class DeliveryStatusDto {
   'x-apiheader'?: string;
 
   @IsOptional()
-  @IsObject()
   @ValidateNested()
   @Type(() => DeliveryStatusPricingDto)
+  @IsObject()
   pricing?: DeliveryStatusPricingDto;
 }

@@ -1,0 +1,49 @@
+import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { NETCORE_WEBHOOKS_ENTITIES } from '../../src';
+
+export type DatabaseKind = 'sqlite' | 'postgres';
+
+/** SQLite always; PostgreSQL when NETCORE_TEST_POSTGRES_URL points at a server (CI sets it). */
+export const DATABASES: DatabaseKind[] = process.env.NETCORE_TEST_POSTGRES_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+
+export interface TestDatabase {
+  kind: DatabaseKind;
+  /** TypeORM options for the host app's `TypeOrmModule.forRoot()`. */
+  options: TypeOrmModuleOptions;
+  drop(): Promise<void>;
+}
+
+/** A fresh, empty database: an SQLite file in WAL mode, or a new PostgreSQL database. */
+export async function createTestDatabase(kind: DatabaseKind): Promise<TestDatabase> {
+  const common = { entities: NETCORE_WEBHOOKS_ENTITIES, synchronize: true, logging: false } as const;
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'netcore-webhooks-'));
+    return {
+      kind,
+      options: { ...common, type: 'better-sqlite3', database: join(dir, 'test.sqlite'), enableWAL: true },
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const adminUrl = process.env.NETCORE_TEST_POSTGRES_URL!;
+  const name = `nw_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    kind,
+    options: { ...common, type: 'postgres', url: url.toString() },
+    drop: async () => {
+      const client = new Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
