@@ -2,6 +2,7 @@
 export { NetcoreWebhooksModule } from './netcore-webhooks/netcore-webhooks.module';
 export type { NetcoreWebhooksModuleAsyncOptions } from './netcore-webhooks/netcore-webhooks.module-definition';
 export type {
+  NetcoreAdminOptions,
   NetcoreHmacVerificationOptions,
   NetcoreNoVerificationOptions,
   NetcoreVerificationOptions,
@@ -30,6 +31,7 @@ export { NetcoreMessageService } from './netcore-webhooks/messages/netcore-messa
 export { NetcoreEventDispatcher } from './netcore-webhooks/dispatch/netcore-event-dispatcher.service';
 export type { NetcoreIngestResult } from './netcore-webhooks/ingest/netcore-ingest-result';
 
+export { NetcoreAdminGuard } from './netcore-webhooks/guards/admin.guard';
 export { NetcoreSignatureGuard } from './netcore-webhooks/guards/signature.guard';
 export { HmacVerifier } from './netcore-webhooks/verification/hmac.verifier';
 export type { HmacVerifierOptions } from './netcore-webhooks/verification/hmac.verifier';

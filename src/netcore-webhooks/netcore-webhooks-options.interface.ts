@@ -33,6 +33,16 @@ export interface NetcoreWebhooksOptions {
    * @default 'async'
    */
   processing?: 'async' | 'inline';
+  /**
+   * Enables the module's admin endpoints (analytics, dead letters) under `path`, guarded by
+   * `Authorization: Bearer <token>`. Without it those endpoints answer 404.
+   */
+  admin?: NetcoreAdminOptions;
+}
+
+export interface NetcoreAdminOptions {
+  /** Bearer token required by the admin endpoints; use a long random value. */
+  token: string;
 }
 
 /** Known when the module is declared (also with `forRootAsync`), because routes are fixed at that point. */
@@ -54,4 +64,5 @@ export interface ResolvedNetcoreWebhooksOptions {
   verification: Required<NetcoreHmacVerificationOptions> | NetcoreNoVerificationOptions;
   maxBatchSize: number;
   processing: 'async' | 'inline';
+  admin: NetcoreAdminOptions | null;
 }

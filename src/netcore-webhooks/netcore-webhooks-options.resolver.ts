@@ -39,7 +39,11 @@ export function resolveNetcoreWebhooksOptions(
   if (processing !== 'async' && processing !== 'inline') {
     fail(`'processing' must be 'async' or 'inline' (got ${String(processing)}).`);
   }
-  const base = { maxBatchSize, processing };
+  const admin = options?.admin ?? null;
+  if (admin !== null && (typeof admin !== 'object' || typeof admin.token !== 'string' || admin.token.length < 16)) {
+    fail("'admin.token' must be a string of at least 16 characters (or leave 'admin' out to disable the admin endpoints).");
+  }
+  const base = { maxBatchSize, processing, admin };
 
   switch (verification!.scheme) {
     case 'none':

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { NetcoreEventDispatcher } from './dispatch/netcore-event-dispatcher.service';
 import { DeliveryStatusEnvelopePipe } from './dto/delivery-status-envelope.pipe';
 import { NETCORE_WEBHOOKS_ENTITIES } from './entities';
+import { NetcoreAdminGuard } from './guards/admin.guard';
 import { NetcoreSignatureGuard } from './guards/signature.guard';
 import { NetcoreIngestService } from './ingest/netcore-ingest.service';
 import { MessageStateListener } from './listeners/message-state.listener';
@@ -24,6 +25,7 @@ import { NETCORE_WEBHOOK_VERIFIER } from './verification/webhook-verifier.interf
     { provide: NETCORE_WEBHOOKS_OPTIONS, useFactory: resolveNetcoreWebhooksOptions, inject: [NETCORE_WEBHOOKS_MODULE_OPTIONS] },
     { provide: NETCORE_WEBHOOK_VERIFIER, useFactory: createWebhookVerifier, inject: [NETCORE_WEBHOOKS_OPTIONS] },
     NetcoreSignatureGuard,
+    NetcoreAdminGuard,
     DeliveryStatusEnvelopePipe,
     NetcoreIngestService,
     NetcoreEventDispatcher,
