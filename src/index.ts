@@ -5,6 +5,8 @@ export type {
   NetcoreAdminOptions,
   NetcoreHmacVerificationOptions,
   NetcoreNoVerificationOptions,
+  NetcoreRecoveryOptions,
+  NetcoreRetryOptions,
   NetcoreVerificationOptions,
   NetcoreWebhooksModuleExtras,
   NetcoreWebhooksModuleOptions,
@@ -29,6 +31,18 @@ export type { NetcoreDeadLetterReason, NetcoreDeadLetterState } from './netcore-
 
 export { NetcoreMessageService } from './netcore-webhooks/messages/netcore-message.service';
 export { NetcoreEventDispatcher } from './netcore-webhooks/dispatch/netcore-event-dispatcher.service';
+export type { StoredEvent } from './netcore-webhooks/dispatch/stored-event';
+export { NetcoreRecoverySweeper } from './netcore-webhooks/dispatch/netcore-recovery-sweeper.service';
+export { NetcoreInboxService } from './netcore-webhooks/dispatch/netcore-inbox.service';
+export type { NetcoreInboxStats } from './netcore-webhooks/dispatch/netcore-inbox-stats';
+export { retryDelayMs } from './netcore-webhooks/dispatch/retry-delay';
+export { NetcoreDeadLetterService } from './netcore-webhooks/dead-letters/netcore-dead-letter.service';
+export type {
+  NetcoreDeadLetterPage,
+  NetcoreDeadLetterQuery,
+  NetcoreReplayOutcome,
+  NetcoreReplayResult,
+} from './netcore-webhooks/dead-letters/netcore-dead-letter.types';
 export type { NetcoreIngestResult } from './netcore-webhooks/ingest/netcore-ingest-result';
 
 export { NetcoreAdminGuard } from './netcore-webhooks/guards/admin.guard';

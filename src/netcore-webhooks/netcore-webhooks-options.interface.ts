@@ -38,6 +38,36 @@ export interface NetcoreWebhooksOptions {
    * `Authorization: Bearer <token>`. Without it those endpoints answer 404.
    */
   admin?: NetcoreAdminOptions;
+  /** Retries of an event whose listener threw (exponential backoff with jitter), then a dead letter. */
+  retry?: NetcoreRetryOptions;
+  /** The recovery sweep that claims due inbox rows (after a crash, a failure, or another instance's death). */
+  recovery?: NetcoreRecoveryOptions;
+  /**
+   * On app close: how long to wait for in-flight dispatch before leaving the rest to the sweep.
+   * @default 10000
+   */
+  shutdownTimeoutMs?: number;
+}
+
+export interface NetcoreRetryOptions {
+  /** Attempts in all (the first included); then the event goes to the dead letters. @default 8 */
+  maxAttempts?: number;
+  /** Delay before the first retry; doubled on each further one, with jitter. @default 1000 */
+  baseDelayMs?: number;
+  /** Upper bound of one delay. @default 300000 (5 minutes) */
+  maxDelayMs?: number;
+}
+
+export interface NetcoreRecoveryOptions {
+  /** How often due rows are looked for; retries also wake the sweep when they fall due. @default 5000 */
+  sweepIntervalMs?: number;
+  /**
+   * How long a claimed row stays reserved for the instance dispatching it; after that (a crash) another
+   * instance takes it over. Keep it well above the time your listeners need for one batch. @default 60000
+   */
+  leaseMs?: number;
+  /** Rows claimed per query. @default 100 */
+  batchSize?: number;
 }
 
 export interface NetcoreAdminOptions {
@@ -65,4 +95,7 @@ export interface ResolvedNetcoreWebhooksOptions {
   maxBatchSize: number;
   processing: 'async' | 'inline';
   admin: NetcoreAdminOptions | null;
+  retry: Required<NetcoreRetryOptions>;
+  recovery: Required<NetcoreRecoveryOptions>;
+  shutdownTimeoutMs: number;
 }

@@ -1,5 +1,8 @@
 import {
   DEFAULT_MAX_BATCH_SIZE,
+  DEFAULT_RECOVERY,
+  DEFAULT_RETRY,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
   DEFAULT_SIGNATURE_HEADER,
 } from './netcore-webhooks.constants';
 import type {
@@ -43,7 +46,34 @@ export function resolveNetcoreWebhooksOptions(
   if (admin !== null && (typeof admin !== 'object' || typeof admin.token !== 'string' || admin.token.length < 16)) {
     fail("'admin.token' must be a string of at least 16 characters (or leave 'admin' out to disable the admin endpoints).");
   }
-  const base = { maxBatchSize, processing, admin };
+  const integer = (name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      fail(`'${name}' must be an integer from ${min} to ${max} (got ${JSON.stringify(value)}).`);
+    }
+    return value as number;
+  };
+  const group = (name: string, value: unknown): Record<string, unknown> => {
+    if (value === undefined) return {};
+    if (value === null || typeof value !== 'object') fail(`'${name}' must be an object (got ${JSON.stringify(value)}).`);
+    return value as Record<string, unknown>;
+  };
+  const retryIn = group('retry', options?.retry);
+  const retry = {
+    maxAttempts: integer('retry.maxAttempts', retryIn.maxAttempts ?? DEFAULT_RETRY.maxAttempts, 1, 1000),
+    baseDelayMs: integer('retry.baseDelayMs', retryIn.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs, 1),
+    maxDelayMs: integer('retry.maxDelayMs', retryIn.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs, 1),
+  };
+  if (retry.maxDelayMs < retry.baseDelayMs) {
+    fail(`'retry.maxDelayMs' (${retry.maxDelayMs}) must not be below 'retry.baseDelayMs' (${retry.baseDelayMs}).`);
+  }
+  const recoveryIn = group('recovery', options?.recovery);
+  const recovery = {
+    sweepIntervalMs: integer('recovery.sweepIntervalMs', recoveryIn.sweepIntervalMs ?? DEFAULT_RECOVERY.sweepIntervalMs, 10),
+    leaseMs: integer('recovery.leaseMs', recoveryIn.leaseMs ?? DEFAULT_RECOVERY.leaseMs, 100),
+    batchSize: integer('recovery.batchSize', recoveryIn.batchSize ?? DEFAULT_RECOVERY.batchSize, 1, 10_000),
+  };
+  const shutdownTimeoutMs = integer('shutdownTimeoutMs', options?.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS, 0);
+  const base = { maxBatchSize, processing, admin, retry, recovery, shutdownTimeoutMs };
 
   switch (verification!.scheme) {
     case 'none':

@@ -1,5 +1,6 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import { DEFAULT_WEBHOOK_PATH } from './netcore-webhooks.constants';
+import { createNetcoreDeadLettersController } from './dead-letters/netcore-dead-letters.controller';
 import { createNetcoreWebhooksController } from './netcore-webhooks.controller';
 import type { NetcoreWebhooksModuleExtras, NetcoreWebhooksOptions } from './netcore-webhooks-options.interface';
 import { NetcoreWebhooksConfigurationError } from './netcore-webhooks-options.resolver';
@@ -21,7 +22,11 @@ export const {
   .setExtras<NetcoreWebhooksModuleExtras>({ path: DEFAULT_WEBHOOK_PATH, isGlobal: false }, (definition, extras) => ({
     ...definition,
     global: extras.isGlobal,
-    controllers: [...(definition.controllers ?? []), createNetcoreWebhooksController(checkPath(extras.path ?? DEFAULT_WEBHOOK_PATH))],
+    controllers: [
+      ...(definition.controllers ?? []),
+      createNetcoreWebhooksController(checkPath(extras.path ?? DEFAULT_WEBHOOK_PATH)),
+      createNetcoreDeadLettersController(checkPath(extras.path ?? DEFAULT_WEBHOOK_PATH)),
+    ],
   }))
   .build();
 

@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { NetcoreDeadLetterService } from './dead-letters/netcore-dead-letter.service';
+import { InboxClaimStore } from './dispatch/inbox-claim.store';
 import { NetcoreEventDispatcher } from './dispatch/netcore-event-dispatcher.service';
+import { NetcoreInboxService } from './dispatch/netcore-inbox.service';
+import { NetcoreRecoverySweeper } from './dispatch/netcore-recovery-sweeper.service';
 import { DeliveryStatusEnvelopePipe } from './dto/delivery-status-envelope.pipe';
 import { NETCORE_WEBHOOKS_ENTITIES } from './entities';
 import { NetcoreAdminGuard } from './guards/admin.guard';
@@ -28,11 +32,22 @@ import { NETCORE_WEBHOOK_VERIFIER } from './verification/webhook-verifier.interf
     NetcoreAdminGuard,
     DeliveryStatusEnvelopePipe,
     NetcoreIngestService,
+    InboxClaimStore,
     NetcoreEventDispatcher,
+    NetcoreRecoverySweeper,
+    NetcoreInboxService,
+    NetcoreDeadLetterService,
     NetcoreMessageStateWriter,
     MessageStateListener,
     NetcoreMessageService,
   ],
-  exports: [NetcoreMessageService, NetcoreEventDispatcher, NETCORE_WEBHOOKS_OPTIONS],
+  exports: [
+    NetcoreMessageService,
+    NetcoreEventDispatcher,
+    NetcoreRecoverySweeper,
+    NetcoreInboxService,
+    NetcoreDeadLetterService,
+    NETCORE_WEBHOOKS_OPTIONS,
+  ],
 })
 export class NetcoreWebhooksModule extends NetcoreWebhooksConfigurableModule {}

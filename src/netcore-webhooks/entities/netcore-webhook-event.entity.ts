@@ -53,6 +53,10 @@ export class NetcoreWebhookEvent {
   @Column({ name: 'locked_until', type: 'bigint', nullable: true, transformer: epochMs })
   lockedUntil!: Date | null;
 
+  /** Token of the claim holding the row (one per request or sweep); outcomes are recorded only under it. */
+  @Column({ name: 'claimed_by', type: 'varchar', length: 36, nullable: true })
+  claimedBy!: string | null;
+
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
   createdAt!: Date;
 

@@ -4,6 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DataSource, In, type EntityManager } from 'typeorm';
 import { insertOnConflict } from '../database/insert-on-conflict';
 import { validateDeliveryStatus } from '../dto/validate-delivery-status';
+import { InboxClaimStore } from '../dispatch/inbox-claim.store';
 import { NetcoreEventDispatcher, type StoredEvent } from '../dispatch/netcore-event-dispatcher.service';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
 import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
@@ -30,6 +31,7 @@ export class NetcoreIngestService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly dispatcher: NetcoreEventDispatcher,
+    private readonly claims: InboxClaimStore,
     @Inject(NETCORE_WEBHOOKS_OPTIONS) private readonly options: ResolvedNetcoreWebhooksOptions,
   ) {}
 
@@ -69,12 +71,16 @@ export class NetcoreIngestService {
         lastError: null,
         nextAttemptAt: null,
         lockedUntil: null,
+        claimedBy: null,
         createdAt: now,
         processedAt: null,
       } satisfies NetcoreWebhookEvent);
       byKey.set(key, { row, raw: raw as Record<string, unknown>, repeats: 0 });
     }
 
+    // Claimed as they are inserted: this request dispatches them, no other instance's sweep may meanwhile.
+    const claim = this.claims.newClaim(started);
+    for (const p of byKey.values()) Object.assign(p.row, claim);
     const pending = [...byKey.values()];
     const rejected = [...rejectedByFingerprint.values()];
     let stored: StoredEvent[];
@@ -91,8 +97,8 @@ export class NetcoreIngestService {
     for (const dead of rejected) {
       this.logger.warn(`Rejected item (stored as dead letter ${dead.id}): ${dead.errors} payload=${truncateForLog(dead.payload)}`);
     }
-    if (this.options.processing === 'inline') await this.dispatcher.dispatch(stored);
-    else this.dispatcher.schedule(stored);
+    const dispatched = this.dispatcher.schedule(stored);
+    if (this.options.processing === 'inline') await dispatched;
 
     const result: NetcoreIngestResult = { accepted: stored.length, duplicates, rejected: rejectedCount };
     this.logger.log(
@@ -147,7 +153,7 @@ export class NetcoreIngestService {
       const increments = new Map<number, string[]>();
       for (const p of chunk) {
         if (inserted.has(p.row.id)) {
-          stored.push({ id: p.row.id, status: p.row.status, raw: p.raw });
+          stored.push({ id: p.row.id, status: p.row.status, raw: p.raw, claim: p.row.claimedBy! });
         } else {
           const keys = increments.get(p.repeats + 1) ?? [];
           keys.push(p.row.idempotencyKey);

@@ -1,0 +1,104 @@
+import {
+  BadRequestException,
+  Body,
+  ConflictException,
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  Type,
+  UseGuards,
+} from '@nestjs/common';
+import type { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
+import { NetcoreAdminGuard } from '../guards/admin.guard';
+import { NetcoreDeadLetterService } from './netcore-dead-letter.service';
+import type { NetcoreDeadLetterPage, NetcoreDeadLetterQuery, NetcoreReplayResult } from './netcore-dead-letter.types';
+
+const REASONS = ['validation', 'processing'];
+const STATES = ['open', 'replayed', 'discarded'];
+const MAX_REPLAY_IDS = 500;
+
+function positiveInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d{0,6}$/.test(value)) throw new BadRequestException(`${name} must be a positive integer`);
+  return Number(value);
+}
+
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: string[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value)) throw new BadRequestException(`${name} must be one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+function ids(body: unknown): string[] {
+  const list = (body as { ids?: unknown } | null)?.ids;
+  if (!Array.isArray(list) || !list.length || list.length > MAX_REPLAY_IDS || !list.every((id) => typeof id === 'string' && id.length <= 64)) {
+    throw new BadRequestException(`ids must be a non-empty array of at most ${MAX_REPLAY_IDS} dead letter ids`);
+  }
+  return list as string[];
+}
+
+/** Admin endpoints under `<path>/dead-letters`; 404 unless `admin.token` is configured (NetcoreAdminGuard). */
+export function createNetcoreDeadLettersController(path: string): Type<unknown> {
+  @Controller(`${path.replace(/\/+$/, '')}/dead-letters`)
+  @UseGuards(NetcoreAdminGuard)
+  class NetcoreDeadLettersController {
+    constructor(private readonly deadLetters: NetcoreDeadLetterService) {}
+
+    @Get()
+    list(
+      @Query('reason') reason?: string,
+      @Query('state') state?: string,
+      @Query('page') page?: string,
+      @Query('pageSize') pageSize?: string,
+    ): Promise<NetcoreDeadLetterPage> {
+      const query: NetcoreDeadLetterQuery = {
+        reason: oneOf('reason', reason, REASONS),
+        state: oneOf('state', state, STATES),
+        page: positiveInt('page', page),
+        pageSize: positiveInt('pageSize', pageSize),
+      };
+      if (query.pageSize !== undefined && query.pageSize > 500) throw new BadRequestException('pageSize must be at most 500');
+      return this.deadLetters.list(query);
+    }
+
+    @Post('replay')
+    @HttpCode(HttpStatus.OK)
+    async replayMany(@Body() body: unknown): Promise<{ results: NetcoreReplayResult[] }> {
+      return { results: await this.deadLetters.replayMany(ids(body)) };
+    }
+
+    @Get(':id')
+    async show(@Param('id') id: string): Promise<NetcoreDeadLetter> {
+      const letter = await this.deadLetters.show(id);
+      if (!letter) throw new NotFoundException(`No dead letter ${id}`);
+      return letter;
+    }
+
+    @Post(':id/replay')
+    @HttpCode(HttpStatus.OK)
+    async replay(@Param('id') id: string): Promise<NetcoreReplayResult> {
+      const result = await this.deadLetters.replay(id);
+      if (result.outcome === 'not-found') throw new NotFoundException(`No dead letter ${id}`);
+      return result;
+    }
+
+    @Post(':id/discard')
+    @HttpCode(HttpStatus.OK)
+    async discard(@Param('id') id: string, @Body() body: unknown): Promise<NetcoreDeadLetter> {
+      const reason = (body as { reason?: unknown } | null)?.reason;
+      if (typeof reason !== 'string' || !reason.trim() || reason.length > 1000) {
+        throw new BadRequestException('reason must be a non-empty string of at most 1000 characters');
+      }
+      const closed = await this.deadLetters.discard(id, reason.trim());
+      if (closed) return closed;
+      if (!(await this.deadLetters.show(id))) throw new NotFoundException(`No dead letter ${id}`);
+      throw new ConflictException(`Dead letter ${id} is not open`);
+    }
+  }
+  return NetcoreDeadLettersController;
+}

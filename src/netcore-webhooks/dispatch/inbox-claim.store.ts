@@ -1,0 +1,156 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource, In } from 'typeorm';
+import { insertOnConflict } from '../database/insert-on-conflict';
+import { processingFingerprint } from '../dead-letters/processing-dead-letter';
+import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
+import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
+import { NETCORE_WEBHOOKS_OPTIONS } from '../netcore-webhooks.constants';
+import type { ResolvedNetcoreWebhooksOptions } from '../netcore-webhooks-options.interface';
+import { retryDelayMs } from './retry-delay';
+import type { FailureOutcome, StoredEvent } from './stored-event';
+
+export interface InboxClaim {
+  claimedBy: string;
+  lockedUntil: Date;
+}
+
+const ERROR_LIMIT = 2000;
+const CLAIMABLE = `"state" IN ('pending', 'failed')`;
+
+/**
+ * Claims on inbox rows. A row is dispatched only under a claim (a token plus a lease in `locked_until`),
+ * taken atomically by the database, and every outcome is written conditionally on that token: two
+ * dispatchers never hold the same row at once, and a dead one's rows come free when its lease expires.
+ */
+@Injectable()
+export class InboxClaimStore {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(NETCORE_WEBHOOKS_OPTIONS) private readonly options: ResolvedNetcoreWebhooksOptions,
+  ) {}
+
+  /** A claim for rows the caller inserts itself (a webhook request dispatches what it stored). */
+  newClaim(now = Date.now()): InboxClaim {
+    return { claimedBy: randomUUID(), lockedUntil: new Date(now + this.options.recovery.leaseMs) };
+  }
+
+  /**
+   * Claims up to `limit` due rows: pending or failed, retry time reached, no live lease. One conditional
+   * UPDATE (with FOR UPDATE SKIP LOCKED on PostgreSQL, so concurrent sweeps skip each other's rows instead
+   * of queueing), then the rows are read back by their fresh token: no RETURNING, the same on both databases.
+   */
+  async claimDue(limit: number): Promise<StoredEvent[]> {
+    const now = Date.now();
+    const claim = this.newClaim(now);
+    const table = this.table();
+    const due = `${CLAIMABLE} AND COALESCE("next_attempt_at", 0) <= :now AND COALESCE("locked_until", 0) <= :now`;
+    const skipLocked = this.dataSource.options.type === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+    const [sql, parameters] = this.dataSource.driver.escapeQueryWithParameters(
+      `UPDATE ${table} SET "claimed_by" = :token, "locked_until" = :until ` +
+        `WHERE "id" IN (SELECT "id" FROM ${table} WHERE ${due} ORDER BY "created_at" LIMIT :limit${skipLocked}) AND ${due}`,
+      { token: claim.claimedBy, until: claim.lockedUntil.getTime(), now, limit },
+    );
+    await this.dataSource.query(sql, parameters);
+    const rows = await this.repository().find({
+      where: { claimedBy: claim.claimedBy, state: In(['pending', 'failed']) },
+      order: { createdAt: 'ASC' },
+    });
+    return rows.map((row) => ({
+      id: row.id,
+      status: row.status,
+      raw: JSON.parse(row.payload) as Record<string, unknown>,
+      claim: claim.claimedBy,
+    }));
+  }
+
+  async markProcessed(claim: string, ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    await this.dataSource
+      .createQueryBuilder()
+      .update(NetcoreWebhookEvent)
+      .set({ state: 'processed', processedAt: new Date(), lastError: null, nextAttemptAt: null, lockedUntil: null, claimedBy: null })
+      .where({ id: In(ids), claimedBy: claim })
+      .execute();
+  }
+
+  /** Counts the failed attempt; schedules the next one with backoff, or moves the row to the dead letters. */
+  async recordFailure(event: StoredEvent, error: unknown): Promise<FailureOutcome> {
+    const lastError = String((error as Error)?.stack ?? (error as Error)?.message ?? error).slice(0, ERROR_LIMIT);
+    const { retry } = this.options;
+    return this.dataSource.transaction(async (manager) => {
+      const inbox = manager.getRepository(NetcoreWebhookEvent);
+      const row = await inbox.findOne({ select: { id: true, attempts: true, payload: true }, where: { id: event.id, claimedBy: event.claim } });
+      if (!row) return { state: 'lost' } as const;
+      const attempts = row.attempts + 1;
+      const dead = event.lastAttempt === true || attempts >= retry.maxAttempts;
+      const now = Date.now();
+      const nextAttemptAt = dead ? null : new Date(now + retryDelayMs(attempts, retry));
+      const updated = await manager
+        .createQueryBuilder()
+        .update(NetcoreWebhookEvent)
+        .set({ state: dead ? 'dead' : 'failed', attempts, lastError, nextAttemptAt, lockedUntil: null, claimedBy: null })
+        .where({ id: event.id, claimedBy: event.claim })
+        .execute();
+      if (!updated.affected) return { state: 'lost' } as const;
+      if (!dead) return { state: 'failed', attempts, nextAttemptAt: nextAttemptAt! } as const;
+      const letters = `"${manager.connection.getMetadata(NetcoreDeadLetter).tableName}"`;
+      await insertOnConflict(
+        manager,
+        NetcoreDeadLetter,
+        [
+          {
+            id: randomUUID(),
+            fingerprint: processingFingerprint(event.id),
+            reason: 'processing',
+            errors: JSON.stringify([String((error as Error)?.message ?? error).slice(0, ERROR_LIMIT)]),
+            payload: row.payload,
+            eventId: event.id,
+            state: 'open',
+            occurrences: 1,
+            createdAt: new Date(now),
+            resolvedAt: null,
+            resolution: null,
+          },
+        ],
+        `("fingerprint") DO UPDATE SET "state" = 'open', "errors" = EXCLUDED."errors", ` +
+          `"occurrences" = ${letters}."occurrences" + 1, "resolved_at" = NULL, "resolution" = NULL`,
+      );
+      return { state: 'dead', attempts } as const;
+    });
+  }
+
+  /** Gives rows back to the sweep at once (shutdown) instead of letting their lease run out. */
+  async release(claim: string, ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    await this.dataSource
+      .createQueryBuilder()
+      .update(NetcoreWebhookEvent)
+      .set({ lockedUntil: null, claimedBy: null })
+      .where({ id: In(ids), claimedBy: claim, state: In(['pending', 'failed']) })
+      .execute();
+  }
+
+  /** Takes a dead row back for one more attempt (a replay); null when it is not dead (any more). */
+  async claimDead(eventId: string): Promise<StoredEvent | null> {
+    const claim = this.newClaim();
+    const updated = await this.dataSource
+      .createQueryBuilder()
+      .update(NetcoreWebhookEvent)
+      .set({ state: 'pending', nextAttemptAt: null, ...claim })
+      .where({ id: eventId, state: 'dead' })
+      .execute();
+    if (!updated.affected) return null;
+    const row = await this.repository().findOneByOrFail({ id: eventId, claimedBy: claim.claimedBy });
+    return { id: row.id, status: row.status, raw: JSON.parse(row.payload) as Record<string, unknown>, claim: claim.claimedBy, lastAttempt: true };
+  }
+
+  private repository() {
+    return this.dataSource.getRepository(NetcoreWebhookEvent);
+  }
+
+  private table(): string {
+    return `"${this.dataSource.getMetadata(NetcoreWebhookEvent).tableName}"`;
+  }
+}

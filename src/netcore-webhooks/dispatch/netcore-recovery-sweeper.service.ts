@@ -1,0 +1,83 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { NETCORE_WEBHOOKS_OPTIONS } from '../netcore-webhooks.constants';
+import type { ResolvedNetcoreWebhooksOptions } from '../netcore-webhooks-options.interface';
+import { InboxClaimStore } from './inbox-claim.store';
+import { NetcoreEventDispatcher } from './netcore-event-dispatcher.service';
+
+/**
+ * Finds work that no request is dispatching: rows acknowledged before a crash, retries that fell due,
+ * rows whose dispatcher died (lease expired). Runs at start-up, every `recovery.sweepIntervalMs`, and
+ * when a retry this instance scheduled falls due. Every instance sweeps; claims keep them apart.
+ */
+@Injectable()
+export class NetcoreRecoverySweeper implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('NetcoreWebhooks');
+  private timer?: NodeJS.Timeout;
+  private wakeAt = Infinity;
+  private retriesDue: number[] = [];
+  private running = false;
+  private stopped = false;
+
+  constructor(
+    private readonly claims: InboxClaimStore,
+    private readonly dispatcher: NetcoreEventDispatcher,
+    @Inject(NETCORE_WEBHOOKS_OPTIONS) private readonly options: ResolvedNetcoreWebhooksOptions,
+  ) {
+    dispatcher.onRetryScheduled((at) => this.onRetry(at.getTime()));
+  }
+
+  onApplicationBootstrap(): void {
+    this.wakeUpAt(Date.now());
+  }
+
+  onModuleDestroy(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /** Claims and dispatches due rows until none are left (or the app is closing); returns how many. */
+  async sweep(): Promise<number> {
+    const { batchSize } = this.options.recovery;
+    let total = 0;
+    while (!this.stopped && !this.dispatcher.isStopping) {
+      const events = await this.claims.claimDue(batchSize);
+      if (!events.length) break;
+      total += events.length;
+      await this.dispatcher.dispatch(events);
+      if (events.length < batchSize) break;
+    }
+    if (total) this.logger.log(`Recovery sweep dispatched ${total} event(s)`);
+    return total;
+  }
+
+  private wakeUpAt(at: number): void {
+    if (this.stopped || this.running || at >= this.wakeAt) return;
+    this.wakeAt = at;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.run(), Math.max(0, at - Date.now()));
+    this.timer.unref();
+  }
+
+  private onRetry(at: number): void {
+    this.retriesDue.push(at);
+    this.wakeUpAt(at);
+  }
+
+  private run(): void {
+    this.wakeAt = Infinity;
+    if (this.stopped) return;
+    this.running = true;
+    const startedAt = Date.now();
+    // Retries due by now are claimed by this sweep; later ones wake the next.
+    this.retriesDue = this.retriesDue.filter((at) => at > startedAt);
+    const sweep = this.sweep().catch((error: unknown) => {
+      this.logger.error(`Recovery sweep failed (retrying in ${this.options.recovery.sweepIntervalMs} ms): ${(error as Error)?.message ?? error}`);
+    });
+    void this.dispatcher.track(
+      sweep.finally(() => {
+        this.running = false;
+        this.wakeUpAt(Math.min(Date.now() + this.options.recovery.sweepIntervalMs, ...this.retriesDue));
+      }),
+    );
+  }
+}
