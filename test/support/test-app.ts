@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { NetcoreEventDispatcher } from '../../src';
+import { NETCORE_WEBHOOKS_ENTITIES, NetcoreEventDispatcher } from '../../src';
 import { HostAppModule, type HostAppOptions } from '../fixtures/host-app.module';
 import { RecordingListener } from '../fixtures/recording.listener';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './test-databases';
@@ -18,11 +18,25 @@ export interface TestApp {
 export async function startHostApp(
   kind: DatabaseKind,
   options: Omit<HostAppOptions, 'database'> = {},
-  { rawBody = true }: { rawBody?: boolean } = {},
+  {
+    rawBody = true,
+    db: shared,
+    entities = [],
+    database = {},
+  }: {
+    rawBody?: boolean;
+    /** Another app's database (two instances); then `close()` leaves it to its owner. */
+    db?: TestDatabase;
+    /** Host entities besides the module's. */
+    entities?: Function[];
+    /** Overrides of the TypeORM options (e.g. a proxy's URL). */
+    database?: Record<string, unknown>;
+  } = {},
 ): Promise<TestApp> {
-  const db = await createTestDatabase(kind);
+  const db = shared ?? (await createTestDatabase(kind));
+  const typeorm = { ...db.options, ...database, entities: [...NETCORE_WEBHOOKS_ENTITIES, ...entities] } as HostAppOptions['database'];
   const moduleRef = await Test.createTestingModule({
-    imports: [HostAppModule.register({ ...options, database: db.options })],
+    imports: [HostAppModule.register({ ...options, database: typeorm })],
   }).compile();
   const app = moduleRef.createNestApplication({ rawBody, logger: ['error'] });
   await app.init();
@@ -35,7 +49,7 @@ export async function startHostApp(
     close: async () => {
       await dispatcher.whenIdle();
       await app.close();
-      await db.drop();
+      if (!shared) await db.drop();
     },
   };
 }

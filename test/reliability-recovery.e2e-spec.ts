@@ -1,0 +1,147 @@
+import { In } from 'typeorm';
+import {
+  NetcoreEventDispatcher,
+  NetcoreRecoverySweeper,
+  NetcoreWebhookEvent,
+  buildDeliveryStatus,
+  buildWebhookPayload,
+  type NetcoreWebhooksOptions,
+} from '../src';
+import { FaultPlan } from './fixtures/reliability/fault-plan';
+import { FIXTURE_LEDGER_ENTITIES, FixtureEffect } from './fixtures/reliability/ledger.entities';
+import { LEDGER_PROVIDERS } from './fixtures/reliability/ledger.listener';
+import { inboxRow } from './support/inbox-rows';
+import { openDatabase } from './support/open-database';
+import { tables } from './support/reliability';
+import { startHostApp, type TestApp } from './support/test-app';
+import { DATABASES, createTestDatabase, type DatabaseKind, type TestDatabase } from './support/test-databases';
+import { waitFor } from './support/wait-for';
+import { postSigned } from './support/webhook-client';
+
+jest.setTimeout(60_000);
+
+function start(kind: DatabaseKind, db: TestDatabase, webhooks: Partial<NetcoreWebhooksOptions> = {}): Promise<TestApp> {
+  return startHostApp(kind, { providers: LEDGER_PROVIDERS, webhooks }, { db, entities: FIXTURE_LEDGER_ENTITIES });
+}
+
+describe.each(DATABASES)('recovery (%s)', (kind) => {
+  let db: TestDatabase;
+  const apps: TestApp[] = [];
+  const boot = async (webhooks: Partial<NetcoreWebhooksOptions> = {}) => {
+    const t = await start(kind, db, webhooks);
+    apps.push(t);
+    return t;
+  };
+  beforeEach(async () => {
+    db = await createTestDatabase(kind);
+  });
+  afterEach(async () => {
+    for (const t of apps.splice(0)) await t.app.close().catch(() => undefined);
+    await db.drop();
+  });
+
+  it('processes at start-up the events a previous process acknowledged but never dispatched', async () => {
+    const first = await boot({ recovery: { sweepIntervalMs: 60_000 } });
+    await first.settle();
+    const rows = Array.from({ length: 12 }, () => inboxRow(buildDeliveryStatus({ status: 'delivered' })));
+    await tables(first.app).inbox.insert(rows);
+    await first.app.close();
+
+    const second = await boot();
+    const { inbox, effects, messages } = tables(second.app);
+    const ids = rows.map((r) => r.id);
+    await waitFor('the start-up sweep', async () => (await inbox.countBy({ id: In(ids), state: 'processed' })) === rows.length);
+    expect((await effects.findBy({ eventId: In(ids) })).map((e) => e.deliveries)).toEqual(rows.map(() => 1));
+    expect(await messages.findOne(rows[0].ncmessageId)).toMatchObject({ status: 'delivered' });
+  });
+
+  it("takes over a dead instance's rows once their lease expired, and leaves rows under a live lease alone", async () => {
+    const first = await boot({ recovery: { sweepIntervalMs: 60_000 } });
+    await first.settle();
+    const expired = inboxRow(buildDeliveryStatus(), { claimedBy: 'dead-instance', lockedUntil: new Date(Date.now() - 1000) });
+    const live = inboxRow(buildDeliveryStatus(), { claimedBy: 'live-instance', lockedUntil: new Date(Date.now() + 3_600_000) });
+    await tables(first.app).inbox.insert([expired, live]);
+    await first.app.close();
+
+    const second = await boot({ recovery: { sweepIntervalMs: 60_000 } });
+    const { inbox } = tables(second.app);
+    await waitFor('the expired claim to be taken over', async () => (await inbox.findOneByOrFail({ id: expired.id })).state === 'processed');
+    await second.settle();
+    await second.app.get(NetcoreRecoverySweeper).sweep();
+    expect(await inbox.findOneByOrFail({ id: live.id })).toMatchObject({ state: 'pending', claimedBy: 'live-instance', attempts: 0 });
+  });
+
+  it('never gives one row to two sweeps: concurrent sweeps of two instances deliver each event once', async () => {
+    const a = await boot({ recovery: { sweepIntervalMs: 20, batchSize: 7 } });
+    const b = await boot({ recovery: { sweepIntervalMs: 20, batchSize: 7 } });
+    await Promise.all([a.settle(), b.settle()]);
+    const rows = Array.from({ length: 150 }, (_, i) => inboxRow(buildDeliveryStatus({ status: i % 2 ? 'read' : 'sent' })));
+    for (let i = 0; i < rows.length; i += 50) await tables(a.app).inbox.insert(rows.slice(i, i + 50));
+    await Promise.all([a, b, a, b].map((t) => t.app.get(NetcoreRecoverySweeper).sweep()));
+    const { inbox, effects } = tables(a.app);
+    const ids = rows.map((r) => r.id);
+    await waitFor('every row processed', async () => (await inbox.countBy({ id: In(ids), state: 'processed' })) === rows.length);
+    await Promise.all([a.settle(), b.settle()]);
+    const done = await effects.findBy({ eventId: In(ids) });
+    expect(done).toHaveLength(rows.length);
+    expect(done.filter((e) => e.deliveries !== 1)).toEqual([]);
+    // Both instances took part (each runs the listener of its own app).
+    expect(a.app.get(FaultPlan).calls).toBeGreaterThan(0);
+    expect(b.app.get(FaultPlan).calls).toBeGreaterThan(0);
+  });
+
+  describe('graceful shutdown', () => {
+    it('finishes the event in flight before closing and gives the rest of its batch back to the sweep', async () => {
+      const t = await boot({ shutdownTimeoutMs: 30_000 });
+      const faults = t.app.get(FaultPlan);
+      const release = faults.hold();
+      const items = [buildDeliveryStatus(), buildDeliveryStatus(), buildDeliveryStatus()];
+      await postSigned(t.app, buildWebhookPayload(...items)).expect(200, { accepted: 3, duplicates: 0, rejected: 0 });
+      await waitFor('the first event to reach the listener', () => faults.calls === 1);
+
+      let closed = false;
+      const closing = t.app.close().then(() => (closed = true));
+      await waitFor('the dispatcher to stop', () => t.app.get(NetcoreEventDispatcher).isStopping);
+      expect(closed).toBe(false);
+      release();
+      await closing;
+
+      const ds = await openDatabase(db);
+      try {
+        const rows = await ds.getRepository(NetcoreWebhookEvent).findBy({ ncmessageId: In(items.map((i) => i.ncmessage_id)) });
+        const byMessage = new Map(rows.map((r) => [r.ncmessageId, r]));
+        expect(byMessage.get(items[0].ncmessage_id)).toMatchObject({ state: 'processed' });
+        for (const item of items.slice(1)) {
+          expect(byMessage.get(item.ncmessage_id)).toMatchObject({ state: 'pending', claimedBy: null, lockedUntil: null });
+        }
+        expect(await ds.getRepository(FixtureEffect).countBy({ ncmessageId: items[0].ncmessage_id })).toBe(1);
+      } finally {
+        await ds.destroy();
+      }
+
+      const next = await boot();
+      const { inbox } = tables(next.app);
+      await waitFor('the next instance to process the rest', async () =>
+        (await inbox.countBy({ ncmessageId: In(items.map((i) => i.ncmessage_id)), state: 'processed' })) === 3,
+      );
+    });
+
+    it('stops waiting after shutdownTimeoutMs; the stuck rows are processed by another instance after their lease', async () => {
+      const t = await boot({ shutdownTimeoutMs: 100, recovery: { leaseMs: 500, sweepIntervalMs: 50 } });
+      const faults = t.app.get(FaultPlan);
+      const release = faults.hold();
+      const item = buildDeliveryStatus({ status: 'read' });
+      await postSigned(t.app, buildWebhookPayload(item)).expect(200);
+      await waitFor('the event to reach the listener', () => faults.calls === 1);
+      await t.app.close();
+
+      const next = await boot({ recovery: { leaseMs: 500, sweepIntervalMs: 50 } });
+      const { inbox, effects } = tables(next.app);
+      await waitFor('the other instance to take the row over', async () =>
+        (await inbox.findOneByOrFail({ ncmessageId: item.ncmessage_id })).state === 'processed',
+      );
+      expect(await effects.countBy({ ncmessageId: item.ncmessage_id })).toBe(1);
+      release();
+    });
+  });
+});

@@ -1,0 +1,29 @@
+import { randomUUID } from 'node:crypto';
+import { NetcoreWebhookEvent, buildDeliveryStatus, type NetcoreDeliveryStatusItem } from '../../src';
+
+/**
+ * An inbox row exactly as the ingest stores it, for scenarios that start from a given database state
+ * (a process that acknowledged events and died before dispatching them).
+ */
+export function inboxRow(
+  item: NetcoreDeliveryStatusItem = buildDeliveryStatus(),
+  claim: { claimedBy: string | null; lockedUntil: Date | null } = { claimedBy: null, lockedUntil: null },
+): NetcoreWebhookEvent {
+  const receivedAtMs = Number(item.received_at) * 1000;
+  return Object.assign(new NetcoreWebhookEvent(), {
+    id: randomUUID(),
+    idempotencyKey: `${item.ncmessage_id}|${item.status}|${receivedAtMs}`,
+    ncmessageId: item.ncmessage_id,
+    status: item.status,
+    receivedAt: new Date(receivedAtMs),
+    payload: JSON.stringify(item),
+    state: 'pending',
+    attempts: 0,
+    duplicates: 0,
+    lastError: null,
+    nextAttemptAt: null,
+    createdAt: new Date(),
+    processedAt: null,
+    ...claim,
+  } satisfies NetcoreWebhookEvent);
+}
