@@ -1,4 +1,4 @@
-import { In } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import {
   NetcoreEventDispatcher,
   NetcoreRecoverySweeper,
@@ -10,7 +10,7 @@ import {
 import { FaultPlan } from './fixtures/reliability/fault-plan';
 import { FIXTURE_LEDGER_ENTITIES, FixtureEffect } from './fixtures/reliability/ledger.entities';
 import { LEDGER_PROVIDERS } from './fixtures/reliability/ledger.listener';
-import { inboxRow } from './support/inbox-rows';
+import { inboxRow, insertInboxRows } from './support/inbox-rows';
 import { openDatabase } from './support/open-database';
 import { tables } from './support/reliability';
 import { startHostApp, type TestApp } from './support/test-app';
@@ -44,7 +44,7 @@ describe.each(DATABASES)('recovery (%s)', (kind) => {
     const first = await boot({ recovery: { sweepIntervalMs: 60_000 } });
     await first.settle();
     const rows = Array.from({ length: 12 }, () => inboxRow(buildDeliveryStatus({ status: 'delivered' })));
-    await tables(first.app).inbox.insert(rows);
+    await insertInboxRows(first.app.get(DataSource), rows);
     await first.app.close();
 
     const second = await boot();
@@ -60,7 +60,7 @@ describe.each(DATABASES)('recovery (%s)', (kind) => {
     await first.settle();
     const expired = inboxRow(buildDeliveryStatus(), { claimedBy: 'dead-instance', lockedUntil: new Date(Date.now() - 1000) });
     const live = inboxRow(buildDeliveryStatus(), { claimedBy: 'live-instance', lockedUntil: new Date(Date.now() + 3_600_000) });
-    await tables(first.app).inbox.insert([expired, live]);
+    await insertInboxRows(first.app.get(DataSource), [expired, live]);
     await first.app.close();
 
     const second = await boot({ recovery: { sweepIntervalMs: 60_000 } });
@@ -76,7 +76,7 @@ describe.each(DATABASES)('recovery (%s)', (kind) => {
     const b = await boot({ recovery: { sweepIntervalMs: 20, batchSize: 7 } });
     await Promise.all([a.settle(), b.settle()]);
     const rows = Array.from({ length: 150 }, (_, i) => inboxRow(buildDeliveryStatus({ status: i % 2 ? 'read' : 'sent' })));
-    for (let i = 0; i < rows.length; i += 50) await tables(a.app).inbox.insert(rows.slice(i, i + 50));
+    await insertInboxRows(a.app.get(DataSource), rows);
     await Promise.all([a, b, a, b].map((t) => t.app.get(NetcoreRecoverySweeper).sweep()));
     const { inbox, effects } = tables(a.app);
     const ids = rows.map((r) => r.id);

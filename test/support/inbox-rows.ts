@@ -1,3 +1,4 @@
+import type { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { NetcoreWebhookEvent, buildDeliveryStatus, type NetcoreDeliveryStatusItem } from '../../src';
 
@@ -26,4 +27,14 @@ export function inboxRow(
     processedAt: null,
     ...claim,
   } satisfies NetcoreWebhookEvent);
+}
+
+/**
+ * Inserts rows without TypeORM writing anything back into the objects (on SQLite its re-read after an
+ * insert was seen to assign the ids of a multi-row insert to the wrong objects).
+ */
+export async function insertInboxRows(ds: DataSource, rows: NetcoreWebhookEvent[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 50) {
+    await ds.createQueryBuilder().insert().into(NetcoreWebhookEvent).values(rows.slice(i, i + 50)).updateEntity(false).execute();
+  }
 }
