@@ -3,7 +3,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { NETCORE_WEBHOOKS_ENTITIES, NetcoreWebhooksModule } from './index';
+import { NETCORE_WEBHOOKS_ENTITIES, NetcoreWebhooksModule, type NetcoreRecoveryOptions } from './index';
 
 /** Demo host app: how a messaging platform mounts the module. Configured from the environment. */
 export const DEV_SECRET = 'dev-secret-change-me';
@@ -23,12 +23,18 @@ function webhookSecret(env: NodeJS.ProcessEnv = process.env): string {
   return DEV_SECRET;
 }
 
+/** Optional recovery tuning (the crash test uses short leases); unset means the module's defaults. */
+export function recoveryOptions(env: NodeJS.ProcessEnv = process.env): NetcoreRecoveryOptions {
+  const number = (name: string) => (env[name] ? Number(env[name]) : undefined);
+  return { leaseMs: number('NETCORE_RECOVERY_LEASE_MS'), sweepIntervalMs: number('NETCORE_RECOVERY_SWEEP_INTERVAL_MS') };
+}
+
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({ useFactory: () => databaseOptions() }),
     EventEmitterModule.forRoot(),
     NetcoreWebhooksModule.forRootAsync({
-      useFactory: () => ({ verification: { scheme: 'hmac', secrets: [webhookSecret()] } }),
+      useFactory: () => ({ verification: { scheme: 'hmac', secrets: [webhookSecret()] }, recovery: recoveryOptions() }),
     }),
   ],
 })
