@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { DataSource, In } from 'typeorm';
 import {
   NetcoreEventDispatcher,
@@ -88,6 +89,28 @@ describe.each(DATABASES)('recovery (%s)', (kind) => {
     // Both instances took part (each runs the listener of its own app).
     expect(a.app.get(FaultPlan).calls).toBeGreaterThan(0);
     expect(b.app.get(FaultPlan).calls).toBeGreaterThan(0);
+  });
+
+  (kind === 'postgres' ? it : it.skip)('skips rows another transaction is claiming instead of waiting for them (SKIP LOCKED)', async () => {
+    const t = await boot({ recovery: { sweepIntervalMs: 60_000 } });
+    await t.settle();
+    const [locked, free] = [inboxRow(), inboxRow()];
+    await insertInboxRows(t.app.get(DataSource), [locked, free]);
+    const other = new Client({ connectionString: (db.options as { url: string }).url });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT "id" FROM "netcore_webhook_events" WHERE "id" = $1 FOR UPDATE', [locked.id]);
+      await t.app.get(NetcoreRecoverySweeper).sweep(); // would block on the locked row without SKIP LOCKED
+      const { inbox } = tables(t.app);
+      expect(await inbox.findOneByOrFail({ id: free.id })).toMatchObject({ state: 'processed' });
+      expect(await inbox.findOneByOrFail({ id: locked.id })).toMatchObject({ state: 'pending', claimedBy: null });
+      await other.query('COMMIT');
+      await t.app.get(NetcoreRecoverySweeper).sweep();
+      expect(await inbox.findOneByOrFail({ id: locked.id })).toMatchObject({ state: 'processed' });
+    } finally {
+      await other.end();
+    }
   });
 
   describe('graceful shutdown', () => {

@@ -26,8 +26,9 @@ export class NetcoreRecoverySweeper implements OnApplicationBootstrap, OnModuleD
     dispatcher.onRetryScheduled((at) => this.onRetry(at.getTime()));
   }
 
+  /** The start-up sweep begins at once, so `whenIdle()` right after start-up already waits for it. */
   onApplicationBootstrap(): void {
-    this.wakeUpAt(Date.now());
+    this.run();
   }
 
   onModuleDestroy(): void {
