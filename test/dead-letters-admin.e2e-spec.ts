@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { NetcoreDeadLetter, NetcoreDeadLetterService, buildDeliveryStatus, buildWebhookPayload } from '../src';
+import { FaultPlan } from './fixtures/reliability/fault-plan';
+import { FIXTURE_LEDGER_ENTITIES } from './fixtures/reliability/ledger.entities';
+import { LEDGER_PROVIDERS } from './fixtures/reliability/ledger.listener';
+import { tables } from './support/reliability';
+import { startHostApp, type TestApp } from './support/test-app';
+import { DATABASES } from './support/test-databases';
+import { waitFor } from './support/wait-for';
+import { WEBHOOK_PATH, postSigned } from './support/webhook-client';
+
+jest.setTimeout(60_000);
+
+const TOKEN = 'admin-token-for-tests-0123456789';
+const BASE = `${WEBHOOK_PATH}/dead-letters`;
+
+describe.each(DATABASES)('dead letters admin endpoints (%s)', (kind) => {
+  describe('without admin configured', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startHostApp(kind);
+    });
+    afterAll(() => t?.close());
+
+    it('answers 404, as if they did not exist, even with a token', async () => {
+      await request(t.app.getHttpServer()).get(BASE).set('authorization', `Bearer ${TOKEN}`).expect(404);
+      await request(t.app.getHttpServer()).post(`${BASE}/replay`).send({ ids: ['x'] }).expect(404);
+    });
+  });
+
+  describe('with admin.token', () => {
+    let t: TestApp;
+    const admin = () => ({
+      get: (path: string) => request(t.app.getHttpServer()).get(`${BASE}${path}`).set('authorization', `Bearer ${TOKEN}`),
+      post: (path: string, body?: object) =>
+        request(t.app.getHttpServer()).post(`${BASE}${path}`).set('authorization', `Bearer ${TOKEN}`).send(body ?? {}),
+    });
+    beforeAll(async () => {
+      t = await startHostApp(
+        kind,
+        {
+          providers: LEDGER_PROVIDERS,
+          webhooks: { admin: { token: TOKEN }, retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 }, recovery: { sweepIntervalMs: 50 } },
+        },
+        { entities: FIXTURE_LEDGER_ENTITIES },
+      );
+    });
+    afterAll(() => t?.close());
+
+    /** A letter rejected by an older, stricter version: its payload is valid today. */
+    async function letterValidToday(): Promise<NetcoreDeadLetter> {
+      const item = buildDeliveryStatus({ status: 'delivered' });
+      const letter = Object.assign(new NetcoreDeadLetter(), {
+        id: randomUUID(),
+        fingerprint: randomUUID().replace(/-/g, ''),
+        reason: 'validation',
+        errors: JSON.stringify(['status must be one of sent, read (older version)']),
+        payload: JSON.stringify(item),
+        eventId: null,
+        state: 'open',
+        occurrences: 1,
+        createdAt: new Date(),
+        resolvedAt: null,
+        resolution: null,
+      } satisfies NetcoreDeadLetter);
+      await tables(t.app).deadLetters.insert({ ...letter });
+      return letter;
+    }
+
+    async function processingLetter(): Promise<{ letter: NetcoreDeadLetter; ncmessageId: string }> {
+      const item = buildDeliveryStatus({ status: 'read' });
+      t.app.get(FaultPlan).alwaysFailFor.add(item.ncmessage_id);
+      await postSigned(t.app, buildWebhookPayload(item)).expect(200);
+      const { inbox, deadLetters } = tables(t.app);
+      const row = await waitFor('the event to die', async () => {
+        const r = await inbox.findOneBy({ ncmessageId: item.ncmessage_id });
+        return r?.state === 'dead' ? r : false;
+      });
+      return { letter: await deadLetters.findOneByOrFail({ eventId: row.id }), ncmessageId: item.ncmessage_id };
+    }
+
+    it('answers 401 without the token or with another one', async () => {
+      await request(t.app.getHttpServer()).get(BASE).expect(401);
+      await request(t.app.getHttpServer()).get(BASE).set('authorization', 'Bearer not-the-admin-token-at-all').expect(401);
+    });
+
+    it('lists letters newest first, filtered by reason and state, in pages', async () => {
+      const bad = { ...buildDeliveryStatus(), received_at: 'not-a-time' };
+      await postSigned(t.app, buildWebhookPayload(bad)).expect(200, { accepted: 0, duplicates: 0, rejected: 1 });
+      await processingLetter();
+      const all = await admin().get('?pageSize=500').expect(200);
+      expect(all.body.total).toBeGreaterThanOrEqual(2);
+      const created = all.body.items.map((l: NetcoreDeadLetter) => new Date(l.createdAt).getTime());
+      expect(created).toEqual([...created].sort((x, y) => y - x));
+
+      const validation = await admin().get('?reason=validation&state=open').expect(200);
+      expect(validation.body.items.length).toBeGreaterThan(0);
+      expect(validation.body.items.every((l: NetcoreDeadLetter) => l.reason === 'validation' && l.state === 'open')).toBe(true);
+      expect(validation.body.items.some((l: NetcoreDeadLetter) => JSON.parse(l.payload).received_at === 'not-a-time')).toBe(true);
+
+      const page1 = await admin().get('?pageSize=1&page=1').expect(200);
+      const page2 = await admin().get('?pageSize=1&page=2').expect(200);
+      expect(page1.body).toMatchObject({ page: 1, pageSize: 1, total: all.body.total });
+      expect(page1.body.items).toHaveLength(1);
+      expect(page2.body.items[0].id).not.toBe(page1.body.items[0].id);
+    });
+
+    it.each([['?reason=other'], ['?state=gone'], ['?page=0'], ['?pageSize=501'], ['?page=abc']])('answers 400 to the query %s', async (query) => {
+      await admin().get(query).expect(400);
+    });
+
+    it('shows one letter, and 404 for an unknown id', async () => {
+      const letter = await letterValidToday();
+      const res = await admin().get(`/${letter.id}`).expect(200);
+      expect(res.body).toMatchObject({ id: letter.id, reason: 'validation', state: 'open', payload: letter.payload });
+      await admin().get(`/${randomUUID()}`).expect(404);
+    });
+
+    it('replays a validation letter that is valid today: stored and processed like a webhook, the letter marked replayed', async () => {
+      const letter = await letterValidToday();
+      const res = await admin().post(`/${letter.id}/replay`).expect(200);
+      expect(res.body).toEqual({ id: letter.id, outcome: 'replayed' });
+      const item = JSON.parse(letter.payload);
+      const { inbox, deadLetters, effects } = tables(t.app);
+      await waitFor('the replayed event to be processed', async () => (await inbox.findOneBy({ ncmessageId: item.ncmessage_id }))?.state === 'processed');
+      expect(await effects.countBy({ ncmessageId: item.ncmessage_id })).toBe(1);
+      expect(await deadLetters.findOneByOrFail({ id: letter.id })).toMatchObject({ state: 'replayed', resolution: 'replayed: stored in the inbox' });
+      expect((await admin().post(`/${letter.id}/replay`).expect(200)).body).toEqual({ id: letter.id, outcome: 'not-open' });
+    });
+
+    it('keeps a still-invalid letter open on replay and says why', async () => {
+      const bad = { ...buildDeliveryStatus(), ncmessage_id: undefined, tag: randomUUID() };
+      await postSigned(t.app, buildWebhookPayload(bad as never)).expect(200, { accepted: 0, duplicates: 0, rejected: 1 });
+      const letter = await tables(t.app).deadLetters.findOneByOrFail({ payload: JSON.stringify(bad) });
+      const res = await admin().post(`/${letter.id}/replay`).expect(200);
+      expect(res.body.outcome).toBe('invalid');
+      expect(res.body.errors.join('\n')).toMatch(/ncmessage_id/);
+      expect(await tables(t.app).deadLetters.findOneByOrFail({ id: letter.id })).toMatchObject({ state: 'open', occurrences: 1 });
+    });
+
+    it('replays several letters at once, each with its own outcome', async () => {
+      const { letter: processing, ncmessageId } = await processingLetter();
+      const valid = await letterValidToday();
+      t.app.get(FaultPlan).alwaysFailFor.delete(ncmessageId); // the fix
+      const unknown = randomUUID();
+      const res = await admin().post('/replay', { ids: [processing.id, valid.id, unknown] }).expect(200);
+      expect(res.body.results).toEqual([
+        { id: processing.id, outcome: 'replayed' },
+        { id: valid.id, outcome: 'replayed' },
+        { id: unknown, outcome: 'not-found' },
+      ]);
+      expect(await tables(t.app).inbox.findOneByOrFail({ ncmessageId })).toMatchObject({ state: 'processed' });
+      await admin().post('/replay', { ids: [] }).expect(400);
+      await admin().post('/replay', { ids: 'all' }).expect(400);
+    });
+
+    it('discards a letter with a reason, once', async () => {
+      const letter = await letterValidToday();
+      const res = await admin().post(`/${letter.id}/discard`, { reason: 'test traffic from staging' }).expect(200);
+      expect(res.body).toMatchObject({ id: letter.id, state: 'discarded', resolution: 'discarded: test traffic from staging' });
+      expect(res.body.resolvedAt).not.toBeNull();
+      await admin().post(`/${letter.id}/discard`, { reason: 'again' }).expect(409);
+      await admin().post(`/${letter.id}/replay`).expect(200, { id: letter.id, outcome: 'not-open' });
+      await admin().post(`/${randomUUID()}/discard`, { reason: 'x' }).expect(404);
+      const other = await letterValidToday();
+      await admin().post(`/${other.id}/discard`, {}).expect(400);
+      expect(await t.app.get(NetcoreDeadLetterService).show(other.id)).toMatchObject({ state: 'open' });
+    });
+  });
+});
