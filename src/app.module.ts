@@ -1,19 +1,15 @@
 import { Logger, Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { NETCORE_WEBHOOKS_ENTITIES, NetcoreWebhooksModule } from './index';
+import { demoDataSourceOptions } from './demo/database-options';
+import { NetcoreWebhooksModule } from './index';
 
 /** Demo host app: how a messaging platform mounts the module. Configured from the environment. */
 export const DEV_SECRET = 'dev-secret-change-me';
 
+/** The schema comes from the module's migrations, run at start-up. */
 export function databaseOptions(env: NodeJS.ProcessEnv = process.env): TypeOrmModuleOptions {
-  const common = { entities: NETCORE_WEBHOOKS_ENTITIES, synchronize: true };
-  if (env.DATABASE_URL) return { ...common, type: 'postgres', url: env.DATABASE_URL };
-  const database = resolve(env.DATABASE_PATH ?? 'data/netcore-webhooks.sqlite');
-  mkdirSync(dirname(database), { recursive: true });
-  return { ...common, type: 'better-sqlite3', database, enableWAL: true };
+  return { ...demoDataSourceOptions(env), migrationsRun: true };
 }
 
 function webhookSecret(env: NodeJS.ProcessEnv = process.env): string {

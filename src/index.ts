@@ -24,6 +24,12 @@ export { NETCORE_WEBHOOKS_ENTITIES } from './netcore-webhooks/entities';
 export { NetcoreWebhookEvent } from './netcore-webhooks/entities/netcore-webhook-event.entity';
 export type { NetcoreWebhookEventState } from './netcore-webhooks/entities/netcore-webhook-event.entity';
 export { NetcoreMessage } from './netcore-webhooks/entities/netcore-message.entity';
+export {
+  NETCORE_WEBHOOKS_MIGRATIONS_POSTGRES,
+  NETCORE_WEBHOOKS_MIGRATIONS_SQLITE,
+  netcoreWebhooksMigrations,
+} from './netcore-webhooks/migrations';
+export type { NetcoreWebhooksMigration } from './netcore-webhooks/migrations';
 export { NetcoreDeadLetter } from './netcore-webhooks/entities/netcore-dead-letter.entity';
 export type { NetcoreDeadLetterReason, NetcoreDeadLetterState } from './netcore-webhooks/entities/netcore-dead-letter.entity';
 
