@@ -4,6 +4,7 @@ export type { NetcoreWebhooksModuleAsyncOptions } from './netcore-webhooks/netco
 export type {
   NetcoreAdminOptions,
   NetcoreHmacVerificationOptions,
+  NetcoreMetricsOptions,
   NetcoreNoVerificationOptions,
   NetcoreVerificationOptions,
   NetcoreWebhooksModuleExtras,
@@ -37,6 +38,11 @@ export { NetcoreMessageService } from './netcore-webhooks/messages/netcore-messa
 export { NetcoreEventDispatcher } from './netcore-webhooks/dispatch/netcore-event-dispatcher.service';
 export type { NetcoreIngestResult } from './netcore-webhooks/ingest/netcore-ingest-result';
 
+export { NetcoreWebhooksMetrics } from './netcore-webhooks/metrics/netcore-webhooks-metrics.service';
+export type {
+  NetcoreDeadLetterMetricReason,
+  NetcoreRequestRejectionReason,
+} from './netcore-webhooks/metrics/netcore-webhooks-metrics.service';
 export { NetcoreAdminGuard } from './netcore-webhooks/guards/admin.guard';
 export { NetcoreSignatureGuard } from './netcore-webhooks/guards/signature.guard';
 export { HmacVerifier } from './netcore-webhooks/verification/hmac.verifier';

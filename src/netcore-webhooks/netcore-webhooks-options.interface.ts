@@ -1,3 +1,5 @@
+import type { Registry } from 'prom-client';
+
 /** HMAC of the exact raw request body, sent in a header. */
 export interface NetcoreHmacVerificationOptions {
   scheme: 'hmac';
@@ -38,6 +40,21 @@ export interface NetcoreWebhooksOptions {
    * `Authorization: Bearer <token>`. Without it those endpoints answer 404.
    */
   admin?: NetcoreAdminOptions;
+  /** Where the module's Prometheus metrics are registered. */
+  metrics?: NetcoreMetricsOptions;
+}
+
+export interface NetcoreMetricsOptions {
+  /**
+   * The host's prom-client registry (the one its `/metrics` endpoint serves).
+   * @default prom-client's default registry (`register`)
+   */
+  registry?: Registry;
+  /**
+   * Prefix of every metric name.
+   * @default 'netcore_webhooks_'
+   */
+  prefix?: string;
 }
 
 export interface NetcoreAdminOptions {
@@ -65,4 +82,5 @@ export interface ResolvedNetcoreWebhooksOptions {
   maxBatchSize: number;
   processing: 'async' | 'inline';
   admin: NetcoreAdminOptions | null;
+  metrics: Required<NetcoreMetricsOptions>;
 }

@@ -1,5 +1,7 @@
+import { register as defaultRegistry } from 'prom-client';
 import {
   DEFAULT_MAX_BATCH_SIZE,
+  DEFAULT_METRICS_PREFIX,
   DEFAULT_SIGNATURE_HEADER,
 } from './netcore-webhooks.constants';
 import type {
@@ -43,7 +45,15 @@ export function resolveNetcoreWebhooksOptions(
   if (admin !== null && (typeof admin !== 'object' || typeof admin.token !== 'string' || admin.token.length < 16)) {
     fail("'admin.token' must be a string of at least 16 characters (or leave 'admin' out to disable the admin endpoints).");
   }
-  const base = { maxBatchSize, processing, admin };
+  const registry = options?.metrics?.registry ?? defaultRegistry;
+  if (typeof registry?.registerMetric !== 'function' || typeof registry?.getSingleMetric !== 'function') {
+    fail("'metrics.registry' must be a prom-client Registry (new Registry() from the prom-client your app uses).");
+  }
+  const prefix = options?.metrics?.prefix ?? DEFAULT_METRICS_PREFIX;
+  if (typeof prefix !== 'string' || !/^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/.test(prefix)) {
+    fail(`'metrics.prefix' must be a Prometheus name prefix such as 'netcore_webhooks_' (got ${JSON.stringify(prefix)}).`);
+  }
+  const base = { maxBatchSize, processing, admin, metrics: { registry, prefix } };
 
   switch (verification!.scheme) {
     case 'none':

@@ -7,6 +7,7 @@ import { NetcoreAdminGuard } from './guards/admin.guard';
 import { NetcoreSignatureGuard } from './guards/signature.guard';
 import { NetcoreIngestService } from './ingest/netcore-ingest.service';
 import { MessageStateListener } from './listeners/message-state.listener';
+import { NetcoreWebhooksMetrics } from './metrics/netcore-webhooks-metrics.service';
 import { NetcoreMessageStateWriter } from './messages/netcore-message-state.writer';
 import { NetcoreMessageService } from './messages/netcore-message.service';
 import { NETCORE_WEBHOOKS_OPTIONS } from './netcore-webhooks.constants';
@@ -32,7 +33,8 @@ import { NETCORE_WEBHOOK_VERIFIER } from './verification/webhook-verifier.interf
     NetcoreMessageStateWriter,
     MessageStateListener,
     NetcoreMessageService,
+    NetcoreWebhooksMetrics,
   ],
-  exports: [NetcoreMessageService, NetcoreEventDispatcher, NETCORE_WEBHOOKS_OPTIONS],
+  exports: [NetcoreMessageService, NetcoreEventDispatcher, NetcoreWebhooksMetrics, NETCORE_WEBHOOKS_OPTIONS],
 })
 export class NetcoreWebhooksModule extends NetcoreWebhooksConfigurableModule {}

@@ -1,9 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { NetcoreEventDispatcher } from '../../src';
 import { HostAppModule, type HostAppOptions } from '../fixtures/host-app.module';
 import { RecordingListener } from '../fixtures/recording.listener';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './test-databases';
+
+/** The HTTP platforms the module supports. */
+export type HttpAdapterKind = 'express' | 'fastify';
+export const ADAPTERS: HttpAdapterKind[] = ['express', 'fastify'];
 
 export interface TestApp {
   app: INestApplication;
@@ -14,18 +19,25 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Boots the fixture host app on a fresh database, created with rawBody as the README says. */
+/** Boots the fixture host app on a fresh database, created with rawBody as the README says, on Express or Fastify. */
 export async function startHostApp(
   kind: DatabaseKind,
   options: Omit<HostAppOptions, 'database'> = {},
-  { rawBody = true }: { rawBody?: boolean } = {},
+  { rawBody = true, adapter = 'express' }: { rawBody?: boolean; adapter?: HttpAdapterKind } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase(kind);
   const moduleRef = await Test.createTestingModule({
     imports: [HostAppModule.register({ ...options, database: db.options })],
   }).compile();
-  const app = moduleRef.createNestApplication({ rawBody, logger: ['error'] });
-  await app.init();
+  let app: INestApplication;
+  if (adapter === 'fastify') {
+    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { rawBody, logger: ['error'] });
+    await app.init();
+    await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+  } else {
+    app = moduleRef.createNestApplication({ rawBody, logger: ['error'] });
+    await app.init();
+  }
   const dispatcher = app.get(NetcoreEventDispatcher);
   return {
     app,

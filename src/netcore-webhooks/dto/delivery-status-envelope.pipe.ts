@@ -1,6 +1,7 @@
-import { BadRequestException, Inject, Injectable, Logger, PipeTransform } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, Logger, Optional, PipeTransform } from '@nestjs/common';
 import { validateSync } from 'class-validator';
 import { truncateForLog } from '../ingest/truncate-for-log';
+import { NetcoreWebhooksMetrics } from '../metrics/netcore-webhooks-metrics.service';
 import { NETCORE_WEBHOOKS_OPTIONS } from '../netcore-webhooks.constants';
 import type { ResolvedNetcoreWebhooksOptions } from '../netcore-webhooks-options.interface';
 import { DeliveryStatusEnvelopeDto } from './delivery-status-envelope.dto';
@@ -10,7 +11,10 @@ import { DeliveryStatusEnvelopeDto } from './delivery-status-envelope.dto';
 export class DeliveryStatusEnvelopePipe implements PipeTransform<unknown, DeliveryStatusEnvelopeDto> {
   private readonly logger = new Logger('NetcoreWebhooks');
 
-  constructor(@Inject(NETCORE_WEBHOOKS_OPTIONS) private readonly options: ResolvedNetcoreWebhooksOptions) {}
+  constructor(
+    @Inject(NETCORE_WEBHOOKS_OPTIONS) private readonly options: ResolvedNetcoreWebhooksOptions,
+    @Optional() private readonly metrics?: NetcoreWebhooksMetrics,
+  ) {}
 
   transform(body: unknown): DeliveryStatusEnvelopeDto {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -30,6 +34,7 @@ export class DeliveryStatusEnvelopePipe implements PipeTransform<unknown, Delive
   }
 
   private reject(body: unknown, errors: string[]): never {
+    this.metrics?.requestRejected('envelope');
     const shown = body === undefined ? '(not logged)' : truncateForLog(JSON.stringify(body) ?? String(body));
     this.logger.warn(`Rejected webhook: ${errors.join('; ')} payload=${shown}`);
     throw new BadRequestException(errors);

@@ -11,6 +11,7 @@ import {
 } from '@nestjs/common';
 import type { RawBodyRequest } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
+import { NetcoreWebhooksMetrics } from '../metrics/netcore-webhooks-metrics.service';
 import { WebhookVerificationError } from '../verification/webhook-verification.error';
 import { NETCORE_WEBHOOK_VERIFIER } from '../verification/webhook-verifier.interface';
 import type { WebhookVerifier } from '../verification/webhook-verifier.interface';
@@ -29,7 +30,10 @@ export const RAW_BODY_MISSING_MESSAGE =
 export class NetcoreSignatureGuard implements CanActivate {
   protected readonly logger = new Logger('NetcoreWebhooks');
 
-  constructor(@Optional() @Inject(NETCORE_WEBHOOK_VERIFIER) protected readonly verifier: WebhookVerifier | null) {}
+  constructor(
+    @Optional() @Inject(NETCORE_WEBHOOK_VERIFIER) protected readonly verifier: WebhookVerifier | null,
+    @Optional() protected readonly metrics?: NetcoreWebhooksMetrics,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<WebhookRequest>();
@@ -48,6 +52,7 @@ export class NetcoreSignatureGuard implements CanActivate {
   protected assertJson(request: WebhookRequest): void {
     const type = request.headers['content-type'] ?? '';
     if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
+      this.metrics?.requestRejected('content_type');
       this.logger.warn(`Rejected webhook from ${request.ip ?? 'unknown'}: content-type ${JSON.stringify(type.slice(0, 100))} is not JSON`);
       throw new UnsupportedMediaTypeException('Content-Type must be application/json');
     }
@@ -63,6 +68,7 @@ export class NetcoreSignatureGuard implements CanActivate {
   }
 
   protected throwUnauthorized(request: WebhookRequest, error: WebhookVerificationError): never {
+    this.metrics?.signatureFailed();
     this.logger.warn(`Rejected webhook from ${request.ip ?? 'unknown'}: ${error.reason}`);
     throw new UnauthorizedException('Invalid webhook signature');
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, ServiceUnavailableException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource, In, type EntityManager } from 'typeorm';
@@ -7,6 +7,7 @@ import { validateDeliveryStatus } from '../dto/validate-delivery-status';
 import { NetcoreEventDispatcher, type StoredEvent } from '../dispatch/netcore-event-dispatcher.service';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
 import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
+import { NetcoreWebhooksMetrics } from '../metrics/netcore-webhooks-metrics.service';
 import { NETCORE_WEBHOOKS_OPTIONS } from '../netcore-webhooks.constants';
 import type { ResolvedNetcoreWebhooksOptions } from '../netcore-webhooks-options.interface';
 import { idempotencyKey } from './idempotency-key';
@@ -31,6 +32,7 @@ export class NetcoreIngestService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly dispatcher: NetcoreEventDispatcher,
     @Inject(NETCORE_WEBHOOKS_OPTIONS) private readonly options: ResolvedNetcoreWebhooksOptions,
+    @Optional() private readonly metrics?: NetcoreWebhooksMetrics,
   ) {}
 
   async ingest(items: readonly unknown[]): Promise<NetcoreIngestResult> {
@@ -84,6 +86,7 @@ export class NetcoreIngestService {
       this.logger.error(
         `Could not store a batch of ${items.length} item(s); answering 503 so Netcore retries: ${truncateForLog(String((error as Error)?.message ?? error))}`,
       );
+      this.metrics?.requestRejected('storage_unavailable');
       throw new ServiceUnavailableException('Webhook storage is unavailable; retry later');
     }
     duplicates += pending.length - stored.length;
@@ -95,6 +98,7 @@ export class NetcoreIngestService {
     else this.dispatcher.schedule(stored);
 
     const result: NetcoreIngestResult = { accepted: stored.length, duplicates, rejected: rejectedCount };
+    this.metrics?.batchStored(items.length, result, Date.now() - started);
     this.logger.log(
       `Batch of ${items.length}: accepted=${result.accepted} duplicates=${result.duplicates} rejected=${result.rejected} ms=${Date.now() - started}`,
     );
