@@ -43,6 +43,12 @@ export type {
   NetcoreDeadLetterMetricReason,
   NetcoreRequestRejectionReason,
 } from './netcore-webhooks/metrics/netcore-webhooks-metrics.service';
+export { NetcoreWebhooksHealthIndicator } from './netcore-webhooks/health/netcore-webhooks-health.indicator';
+export type {
+  NetcoreWebhooksHealthDetails,
+  NetcoreWebhooksHealthOptions,
+  NetcoreWebhooksHealthResult,
+} from './netcore-webhooks/health/netcore-webhooks-health.indicator';
 export { NetcoreAdminGuard } from './netcore-webhooks/guards/admin.guard';
 export { NetcoreSignatureGuard } from './netcore-webhooks/guards/signature.guard';
 export { HmacVerifier } from './netcore-webhooks/verification/hmac.verifier';

@@ -6,11 +6,13 @@ import { startHostApp, type TestApp } from './support/test-app';
 import { DATABASES } from './support/test-databases';
 import { WEBHOOK_PATH, postSigned } from './support/webhook-client';
 
+type Series = { value: number; labels: Record<string, string | number>; metricName?: string };
+
 /** Value of one series of a metric, read from the registry as Prometheus would scrape it. */
 async function value(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
   const metric = registry.getSingleMetric(name);
   if (!metric) throw new Error(`metric ${name} is not registered`);
-  const { values } = await metric.get();
+  const values = (await metric.get()).values as Series[];
   const match = values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l) && (v.metricName ?? name) === name);
   return match?.value ?? 0;
 }
@@ -18,7 +20,7 @@ async function value(registry: Registry, name: string, labels: Record<string, st
 async function histogramCount(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
   const metric = registry.getSingleMetric(name);
   if (!metric) throw new Error(`metric ${name} is not registered`);
-  const { values } = await metric.get();
+  const values = (await metric.get()).values as Series[];
   return values
     .filter((v) => v.metricName === `${name}_count` && Object.entries(labels).every(([k, l]) => v.labels[k] === l))
     .reduce((n, v) => n + v.value, 0);

@@ -6,6 +6,7 @@ import { NETCORE_WEBHOOKS_ENTITIES } from './entities';
 import { NetcoreAdminGuard } from './guards/admin.guard';
 import { NetcoreSignatureGuard } from './guards/signature.guard';
 import { NetcoreIngestService } from './ingest/netcore-ingest.service';
+import { NetcoreWebhooksHealthIndicator } from './health/netcore-webhooks-health.indicator';
 import { MessageStateListener } from './listeners/message-state.listener';
 import { NetcoreWebhooksMetrics } from './metrics/netcore-webhooks-metrics.service';
 import { NetcoreMessageStateWriter } from './messages/netcore-message-state.writer';
@@ -34,7 +35,14 @@ import { NETCORE_WEBHOOK_VERIFIER } from './verification/webhook-verifier.interf
     MessageStateListener,
     NetcoreMessageService,
     NetcoreWebhooksMetrics,
+    NetcoreWebhooksHealthIndicator,
   ],
-  exports: [NetcoreMessageService, NetcoreEventDispatcher, NetcoreWebhooksMetrics, NETCORE_WEBHOOKS_OPTIONS],
+  exports: [
+    NetcoreMessageService,
+    NetcoreEventDispatcher,
+    NetcoreWebhooksMetrics,
+    NetcoreWebhooksHealthIndicator,
+    NETCORE_WEBHOOKS_OPTIONS,
+  ],
 })
 export class NetcoreWebhooksModule extends NetcoreWebhooksConfigurableModule {}
