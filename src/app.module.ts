@@ -1,7 +1,10 @@
 import { Logger, Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { demoDataSourceOptions } from './demo/database-options';
+import { DemoHealthController } from './demo/health.controller';
+import { DemoMetricsController } from './demo/metrics.controller';
 import { NetcoreWebhooksModule } from './index';
 
 /** Demo host app: how a messaging platform mounts the module. Configured from the environment. */
@@ -26,6 +29,8 @@ function webhookSecret(env: NodeJS.ProcessEnv = process.env): string {
     NetcoreWebhooksModule.forRootAsync({
       useFactory: () => ({ verification: { scheme: 'hmac', secrets: [webhookSecret()] } }),
     }),
+    TerminusModule.forRoot(),
   ],
+  controllers: [DemoMetricsController, DemoHealthController],
 })
 export class AppModule {}

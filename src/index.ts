@@ -57,6 +57,7 @@ export { WebhookVerificationError } from './netcore-webhooks/verification/webhoo
 export type { WebhookVerifier } from './netcore-webhooks/verification/webhook-verifier.interface';
 export { DeliveryStatusDto, DeliveryStatusPricingDto } from './netcore-webhooks/dto/delivery-status.dto';
 export { DeliveryStatusEnvelopeDto } from './netcore-webhooks/dto/delivery-status-envelope.dto';
+export { NetcoreIngestResultDto } from './netcore-webhooks/dto/netcore-ingest-result.dto';
 
 export { signNetcorePayload } from './netcore-webhooks/testing/sign-netcore-payload';
 export type { SignNetcorePayloadOptions } from './netcore-webhooks/testing/sign-netcore-payload';
