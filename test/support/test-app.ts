@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { NetcoreEventDispatcher } from '../../src';
@@ -19,11 +20,20 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Boots the fixture host app on a fresh database, created with rawBody as the README says, on Express or Fastify. */
+export interface HttpOptions {
+  /** Create the app with `rawBody: true`, as the README says. @default true */
+  rawBody?: boolean;
+  /** @default 'express' */
+  adapter?: HttpAdapterKind;
+  /** JSON body limit in bytes, set the way the README shows for each adapter; platform default when unset. */
+  bodyLimit?: number;
+}
+
+/** Boots the fixture host app on a fresh database, on Express or Fastify. */
 export async function startHostApp(
   kind: DatabaseKind,
   options: Omit<HostAppOptions, 'database'> = {},
-  { rawBody = true, adapter = 'express' }: { rawBody?: boolean; adapter?: HttpAdapterKind } = {},
+  { rawBody = true, adapter = 'express', bodyLimit }: HttpOptions = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase(kind);
   const moduleRef = await Test.createTestingModule({
@@ -31,11 +41,13 @@ export async function startHostApp(
   }).compile();
   let app: INestApplication;
   if (adapter === 'fastify') {
-    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { rawBody, logger: ['error'] });
+    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(bodyLimit ? { bodyLimit } : {}), { rawBody, logger: ['error'] });
     await app.init();
     await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
   } else {
-    app = moduleRef.createNestApplication({ rawBody, logger: ['error'] });
+    const express = moduleRef.createNestApplication<NestExpressApplication>({ rawBody, logger: ['error'] });
+    if (bodyLimit) express.useBodyParser('json', { limit: bodyLimit });
+    app = express;
     await app.init();
   }
   const dispatcher = app.get(NetcoreEventDispatcher);
