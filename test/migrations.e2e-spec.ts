@@ -17,9 +17,10 @@ async function pendingSchemaChanges(dataSource: DataSource): Promise<string[]> {
 async function tablesPresent(dataSource: DataSource): Promise<string[]> {
   const runner = dataSource.createQueryRunner();
   try {
-    const names = dataSource.entityMetadatas.map((m) => m.tableName);
-    const present = await Promise.all(names.map((n) => runner.hasTable(n)));
-    return names.filter((_, i) => present[i]);
+    const present: string[] = [];
+    // One query at a time: a query runner holds a single connection.
+    for (const { tableName } of dataSource.entityMetadatas) if (await runner.hasTable(tableName)) present.push(tableName);
+    return present;
   } finally {
     await runner.release();
   }
