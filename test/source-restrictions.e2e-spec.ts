@@ -1,8 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { NetcoreSecurityStats, buildDeliveryStatus, buildWebhookPayload, signNetcorePayload } from '../src';
+import { Test } from '@nestjs/testing';
+import { HostAppModule } from './fixtures/host-app.module';
 import { startHostApp, type TestApp } from './support/test-app';
-import { DATABASES } from './support/test-databases';
+import { DATABASES, createTestDatabase } from './support/test-databases';
 import { TEST_SECRET, WEBHOOK_PATH } from './support/webhook-client';
 
 /** Listens on all interfaces (dual stack) and returns a POST to the webhook over the given loopback host. */
@@ -19,6 +21,24 @@ async function listen(t: TestApp): Promise<(host: '127.0.0.1' | '[::1]') => requ
 }
 
 describe.each(DATABASES)('source restrictions (%s)', (kind) => {
+  it.each([
+    [['203.0.113.0/24', '10.0.0.0/33'], /'allowedIps\[1\]' has a prefix length above 32 \(got "10.0.0.0\/33"\); use an address or CIDR range/],
+    [['netcore.example'], /'allowedIps\[0\]' is not an IP address or CIDR range/],
+  ])('refuses to start with allowedIps %j, naming the entry and the fix', async (allowedIps, message) => {
+    const db = await createTestDatabase(kind);
+    try {
+      const boot = async () => {
+        const moduleRef = await Test.createTestingModule({
+          imports: [HostAppModule.register({ database: db.options, webhooks: { allowedIps } })],
+        }).compile();
+        await moduleRef.close();
+      };
+      await expect(boot()).rejects.toThrow(message);
+    } finally {
+      await db.drop();
+    }
+  });
+
   describe('allowedIps over real sockets', () => {
     it('matches an IPv4 range against an IPv4 client seen by a dual-stack server as ::ffff:127.0.0.1', async () => {
       const t = await startHostApp(kind, { webhooks: { allowedIps: ['127.0.0.0/8'] } });

@@ -11,7 +11,7 @@ import type {
   ResolvedNetcoreVerificationOptions,
   ResolvedNetcoreWebhooksOptions,
 } from './netcore-webhooks-options.interface';
-import { IpAllowlist } from './verification/ip-allowlist';
+import { parseIpAllowlistEntry } from './verification/ip-allowlist';
 import { decodeStandardWebhooksSecret } from './verification/standard-webhooks.verifier';
 
 /** A start-up error that names the option and the fix. */
@@ -139,11 +139,16 @@ function resolveAllowedIps(allowedIps: unknown): string[] | null {
   if (!Array.isArray(allowedIps) || allowedIps.length === 0) {
     fail("'allowedIps' must be a non-empty list of addresses or CIDR ranges such as '203.0.113.0/24' (leave it out to allow any source).");
   }
-  try {
-    new IpAllowlist(allowedIps as unknown[]);
-  } catch (error) {
-    fail(`'allowedIps${(error as Error).message}; use an address or CIDR range such as '203.0.113.0/24' or '2001:db8::/32'.`);
-  }
+  (allowedIps as unknown[]).forEach((entry, i) => {
+    try {
+      parseIpAllowlistEntry(entry);
+    } catch (error) {
+      fail(
+        `'allowedIps[${i}]' ${(error as Error).message} (got ${JSON.stringify(entry)}); ` +
+          "use an address or CIDR range such as '203.0.113.0/24' or '2001:db8::/32'.",
+      );
+    }
+  });
   return (allowedIps as string[]).map((entry) => entry.trim());
 }
 

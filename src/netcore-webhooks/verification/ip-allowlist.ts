@@ -3,7 +3,7 @@ import * as ipaddr from 'ipaddr.js';
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
 /** Parses `'203.0.113.7'`, `'203.0.113.0/24'`, `'2001:db8::/32'`; throws a message fit for a start-up error. */
-function parseEntry(entry: unknown): Range {
+export function parseIpAllowlistEntry(entry: unknown): Range {
   if (typeof entry !== 'string') throw new Error('must be a string');
   const text = entry.trim();
   const [address, bits, extra] = text.split('/');
@@ -26,7 +26,7 @@ export class IpAllowlist {
   constructor(entries: readonly unknown[]) {
     this.ranges = entries.map((entry, i) => {
       try {
-        return parseEntry(entry);
+        return parseIpAllowlistEntry(entry);
       } catch (error) {
         throw new Error(`[${i}] ${(error as Error).message} (got ${JSON.stringify(entry)})`);
       }
