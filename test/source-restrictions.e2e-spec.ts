@@ -29,7 +29,8 @@ describe.each(DATABASES)('source restrictions (%s)', (kind) => {
     try {
       const boot = async () => {
         const moduleRef = await Test.createTestingModule({
-          imports: [HostAppModule.register({ database: db.options, webhooks: { allowedIps } })],
+          // manualInitialization: the refused app must not leave a connection attempt running behind it.
+          imports: [HostAppModule.register({ database: { ...db.options, manualInitialization: true }, webhooks: { allowedIps } })],
         }).compile();
         await moduleRef.close();
       };
