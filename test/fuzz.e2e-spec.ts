@@ -37,6 +37,12 @@ const text = (maxLength: number) =>
     .oneof(fc.string({ unit: 'grapheme', maxLength }), fc.string({ unit: 'binary', maxLength }))
     .filter((s) => !s.includes('\u0000') && s.length <= maxLength);
 
+/** Keys the module refuses anywhere in an item (prototype pollution): a generated extra field must not hold one to count as valid. */
+const holdsForbiddenKey = (value: unknown): boolean =>
+  value !== null &&
+  typeof value === 'object' &&
+  Object.keys(value).some((k) => ['__proto__', 'constructor', 'prototype'].includes(k) || holdsForbiddenKey((value as Record<string, unknown>)[k]));
+
 /** A valid item: small id/status/time spaces so duplicates happen within and across requests. */
 const validItem = fc
   .record({
@@ -47,7 +53,7 @@ const validItem = fc
     recipient: fc.option(text(64), { nil: undefined }),
     remark: fc.option(text(200), { nil: undefined }),
     pricing: fc.option(fc.record({ billable: fc.boolean(), category: fc.option(text(64), { nil: undefined }) }), { nil: undefined }),
-    extra: fc.option(fc.jsonValue({ maxDepth: 3 }), { nil: undefined }),
+    extra: fc.option(fc.jsonValue({ maxDepth: 3 }).filter((v) => !holdsForbiddenKey(v)), { nil: undefined }),
   })
   .map(({ id, status, seconds, timeForm, recipient, remark, pricing, extra }): Labelled => {
     const receivedAt =
