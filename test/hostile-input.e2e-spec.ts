@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import {
@@ -58,6 +59,18 @@ describe.each(DATABASES)('hostile input (%s)', (kind) => {
     it("answers 413 (JSON, not 500) when the app's own parser limit is hit first", async () => {
       const res = await raw(JSON.stringify({ delivery_status: [{ pad: 'z'.repeat(1100 * 1024) }] })).expect(413);
       expect(res.headers['content-type']).toMatch(/application\/json/);
+    });
+
+    it('answers 413 to a gzip bomb: the parser limit applies to the inflated size', async () => {
+      const bomb = gzipSync(Buffer.alloc(20 * 1024 * 1024, 0x20));
+      expect(bomb.length).toBeLessThan(64 * 1024);
+      await request(t.app.getHttpServer())
+        .post(WEBHOOK_PATH)
+        .set('content-type', 'application/json')
+        .set('content-encoding', 'gzip')
+        .serialize((data: unknown) => data as string)
+        .send(bomb)
+        .expect(413);
     });
 
     it('accepts a body just under maxBodyBytes and keeps a long remark whole', async () => {
@@ -125,6 +138,13 @@ describe.each(DATABASES)('hostile input (%s)', (kind) => {
       // body object (1) > delivery_status array (2) > item (3) > extra: 29 more levels = 32.
       await raw(`{"delivery_status":[{"ncmessage_id":"d-${Date.now()}","status":"sent","received_at":"1764585991","x":${nest(29)}}]}`).expect(200);
       await raw(`{"delivery_status":[{"x":${nest(30)}}]}`).expect(400);
+    });
+
+    it('answers 400 to 60000 items in delivery_status (over maxBatchSize), counting it as an invalid body', async () => {
+      const before = t.app.get(NetcoreSecurityStats).count('invalid_body');
+      const res = await raw(`{"delivery_status":[${'{},'.repeat(59_999)}{}]}`).expect(400);
+      expect(JSON.stringify(res.body.message)).toMatch(/60000 items; at most 1000/);
+      expect(t.app.get(NetcoreSecurityStats).count('invalid_body')).toBe(before + 1);
     });
 
     it('stores a huge extra array as received (bounded only by the body size)', async () => {

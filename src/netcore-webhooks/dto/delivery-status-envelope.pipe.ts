@@ -3,6 +3,7 @@ import { validateSync } from 'class-validator';
 import { truncateForLog } from '../ingest/truncate-for-log';
 import { NETCORE_WEBHOOKS_OPTIONS } from '../netcore-webhooks.constants';
 import type { ResolvedNetcoreWebhooksOptions } from '../netcore-webhooks-options.interface';
+import { NetcoreSecurityStats } from '../security/netcore-security-stats.service';
 import { DeliveryStatusEnvelopeDto } from './delivery-status-envelope.dto';
 import { MAX_JSON_DEPTH, exceedsJsonDepth } from './json-hazards';
 
@@ -11,7 +12,10 @@ import { MAX_JSON_DEPTH, exceedsJsonDepth } from './json-hazards';
 export class DeliveryStatusEnvelopePipe implements PipeTransform<unknown, DeliveryStatusEnvelopeDto> {
   private readonly logger = new Logger('NetcoreWebhooks');
 
-  constructor(@Inject(NETCORE_WEBHOOKS_OPTIONS) private readonly options: ResolvedNetcoreWebhooksOptions) {}
+  constructor(
+    @Inject(NETCORE_WEBHOOKS_OPTIONS) private readonly options: ResolvedNetcoreWebhooksOptions,
+    private readonly stats: NetcoreSecurityStats,
+  ) {}
 
   transform(body: unknown): DeliveryStatusEnvelopeDto {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -33,6 +37,7 @@ export class DeliveryStatusEnvelopePipe implements PipeTransform<unknown, Delive
   }
 
   private reject(body: unknown, errors: string[]): never {
+    this.stats.record('invalid_body');
     const shown = body === undefined ? '(not logged)' : truncateForLog(JSON.stringify(body) ?? String(body));
     this.logger.warn(`Rejected webhook: ${errors.join('; ')} payload=${shown}`);
     throw new BadRequestException(errors);
