@@ -6,7 +6,6 @@ const LOG_LIMIT = 500;
  */
 export function truncateForLog(text: string, limit = LOG_LIMIT): string {
   const cut = text.length > limit ? text.slice(0, limit) : text;
-  // eslint-disable-next-line no-control-regex
   const safe = cut.replace(/[\r\n]+/g, ' ').replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return text.length > limit ? `${safe}... (${text.length} chars)` : safe;
 }
