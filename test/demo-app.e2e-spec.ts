@@ -56,7 +56,7 @@ describe.each(DATABASES)('demo app: metrics, health and OpenAPI docs (%s)', (kin
     const doc = (await request(app.getHttpServer()).get('/docs-json').expect(200)).body;
     const post = doc.paths['/webhooks/netcore'].post;
     expect(post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/DeliveryStatusEnvelopeDto' });
-    expect(Object.keys(post.responses).sort()).toEqual(['200', '400', '401', '413', '415', '503']);
+    expect(Object.keys(post.responses).sort()).toEqual(['200', '400', '401', '403', '413', '415', '503']);
     expect(post.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/NetcoreIngestResultDto' });
     expect(post.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'x-netcore-signature', in: 'header' })]));
     const { DeliveryStatusEnvelopeDto, DeliveryStatusDto, DeliveryStatusPricingDto } = doc.components.schemas;

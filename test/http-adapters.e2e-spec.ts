@@ -24,6 +24,21 @@ describe.each(variants)('HTTP platform %s (%s)', (adapter, kind) => {
     }
   });
 
+  it('applies the source-address guard: 403 outside allowedIps, 200 inside', async () => {
+    const outside = await startHostApp(kind, { webhooks: { allowedIps: ['192.0.2.0/24'] } }, { adapter });
+    try {
+      await postSigned(outside.app, NETCORE_SAMPLE_PAYLOADS.sent).expect(403);
+    } finally {
+      await outside.close();
+    }
+    const inside = await startHostApp(kind, { webhooks: { allowedIps: ['127.0.0.0/8', '::1'] } }, { adapter });
+    try {
+      await postSigned(inside.app, NETCORE_SAMPLE_PAYLOADS.sent).expect(200, { accepted: 1, duplicates: 0, rejected: 0 });
+    } finally {
+      await inside.close();
+    }
+  });
+
   it("answers 413 to a body over the configured limit, and verifies a batch over Express's 100 kB default once the limit allows it", async () => {
     const batch = buildWebhookPayload(...Array.from({ length: 400 }, () => buildDeliveryStatus()));
     const size = Buffer.byteLength(JSON.stringify(batch));

@@ -61,9 +61,10 @@ describe.each(DATABASES)('Prometheus metrics (%s)', (kind) => {
     await postSigned(t.app, { delivery_status: [] }).expect(400);
 
     expect(await value(registry, 'netcore_webhooks_signature_failures_total')).toBe(2);
-    expect(await value(registry, 'netcore_webhooks_requests_rejected_total', { reason: 'signature' })).toBe(2);
-    expect(await value(registry, 'netcore_webhooks_requests_rejected_total', { reason: 'content_type' })).toBe(1);
-    expect(await value(registry, 'netcore_webhooks_requests_rejected_total', { reason: 'envelope' })).toBe(1);
+    expect(await value(registry, 'netcore_webhooks_requests_rejected_total', { reason: 'signature_mismatch' })).toBe(1);
+    expect(await value(registry, 'netcore_webhooks_requests_rejected_total', { reason: 'signature_missing' })).toBe(1);
+    expect(await value(registry, 'netcore_webhooks_requests_rejected_total', { reason: 'unsupported_media_type' })).toBe(1);
+    expect(await value(registry, 'netcore_webhooks_requests_rejected_total', { reason: 'invalid_body' })).toBe(1);
     expect(await value(registry, 'netcore_webhooks_events_received_total')).toBe(before);
   });
 

@@ -3,6 +3,7 @@ import {
   ApiBadRequestResponse,
   ApiBody,
   ApiConsumes,
+  ApiForbiddenResponse,
   ApiHeader,
   ApiOkResponse,
   ApiOperation,
@@ -15,6 +16,8 @@ import {
 import { DeliveryStatusEnvelopePipe } from './dto/delivery-status-envelope.pipe';
 import { DeliveryStatusEnvelopeDto } from './dto/delivery-status-envelope.dto';
 import { NetcoreIngestResultDto } from './dto/netcore-ingest-result.dto';
+import { NetcoreHttpsGuard } from './guards/https.guard';
+import { NetcoreIpAllowlistGuard } from './guards/ip-allowlist.guard';
 import { NetcoreSignatureGuard } from './guards/signature.guard';
 import type { NetcoreIngestResult } from './ingest/netcore-ingest-result';
 import { NetcoreIngestService } from './ingest/netcore-ingest.service';
@@ -32,7 +35,8 @@ export function createNetcoreWebhooksController(path: string): Type<unknown> {
 
     @Post()
     @HttpCode(HttpStatus.OK)
-    @UseGuards(NetcoreSignatureGuard)
+    // Cheapest refusals first; the body is looked at only by the last guard.
+    @UseGuards(NetcoreHttpsGuard, NetcoreIpAllowlistGuard, NetcoreSignatureGuard)
     @ApiOperation({
       summary: 'Receive a batch of Netcore delivery events',
       description:
@@ -43,14 +47,19 @@ export function createNetcoreWebhooksController(path: string): Type<unknown> {
     @ApiHeader({
       name: DEFAULT_SIGNATURE_HEADER,
       required: false,
-      description: "HMAC of the raw body (hex or base64, 'sha256=' prefix allowed) with scheme 'hmac'; the header name is the verification.header option",
+      description:
+        "Scheme 'hmac': HMAC of the raw body (hex or base64, 'sha256=' prefix allowed). The header name is the verification.header " +
+        "option; scheme 'shared-secret' uses its own header, 'standard-webhooks' the webhook-id/-timestamp/-signature headers.",
     })
     @ApiBody({ type: DeliveryStatusEnvelopeDto })
     @ApiOkResponse({ type: NetcoreIngestResultDto, description: 'Stored: counts of new, duplicate and rejected events' })
-    @ApiBadRequestResponse({ description: 'Not JSON, no non-empty delivery_status array, or more items than maxBatchSize' })
+    @ApiBadRequestResponse({
+      description: 'Not JSON or not UTF-8, no non-empty delivery_status array, more items than maxBatchSize, or a value that cannot be stored',
+    })
     @ApiUnauthorizedResponse({ description: 'Signature missing or wrong' })
+    @ApiForbiddenResponse({ description: 'Not HTTPS (requireHttps) or source address not in allowedIps' })
     @ApiUnsupportedMediaTypeResponse({ description: 'Content-Type is not JSON' })
-    @ApiPayloadTooLargeResponse({ description: "Body larger than the HTTP platform's body limit" })
+    @ApiPayloadTooLargeResponse({ description: "Body larger than maxBodyBytes or the HTTP platform's body limit" })
     @ApiServiceUnavailableResponse({ description: 'Storage unavailable: nothing was acknowledged, Netcore retries' })
     // Typed structurally so the parameter's design type stays Object: a host's global ValidationPipe then leaves
     // the body to DeliveryStatusEnvelopePipe, which checks items one by one.

@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -23,32 +23,41 @@ export interface TestApp {
 export interface HttpOptions {
   /** Create the app with `rawBody: true`, as the README says. @default true */
   rawBody?: boolean;
+  logger?: LoggerService | LogLevel[] | false;
   /** @default 'express' */
   adapter?: HttpAdapterKind;
   /** JSON body limit in bytes, set the way the README shows for each adapter; platform default when unset. */
   bodyLimit?: number;
+  /** Express only: host app-wide setup done before init, as in main.ts (body parser limit, trust proxy). */
+  prepare?: (app: NestExpressApplication) => void;
 }
 
 /** Boots the fixture host app on a fresh database, on Express or Fastify. */
 export async function startHostApp(
   kind: DatabaseKind,
   options: Omit<HostAppOptions, 'database'> = {},
-  { rawBody = true, adapter = 'express', bodyLimit }: HttpOptions = {},
+  { rawBody = true, logger = ['error'], adapter = 'express', bodyLimit, prepare }: HttpOptions = {},
 ): Promise<TestApp> {
+  if (adapter === 'fastify' && prepare) throw new Error('startHostApp: prepare() is for Express; use bodyLimit on Fastify');
   const db = await createTestDatabase(kind);
   const moduleRef = await Test.createTestingModule({
     imports: [HostAppModule.register({ ...options, database: db.options })],
   }).compile();
   let app: INestApplication;
   if (adapter === 'fastify') {
-    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(bodyLimit ? { bodyLimit } : {}), { rawBody, logger: ['error'] });
-    await app.init();
-    await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+    const fastify = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(bodyLimit ? { bodyLimit } : {}), {
+      rawBody,
+      logger,
+    });
+    await fastify.init();
+    await fastify.getHttpAdapter().getInstance().ready();
+    app = fastify;
   } else {
-    const express = moduleRef.createNestApplication<NestExpressApplication>({ rawBody, logger: ['error'] });
+    const express = moduleRef.createNestApplication<NestExpressApplication>({ rawBody, logger });
     if (bodyLimit) express.useBodyParser('json', { limit: bodyLimit });
+    prepare?.(express);
+    await express.init();
     app = express;
-    await app.init();
   }
   const dispatcher = app.get(NetcoreEventDispatcher);
   return {

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { NetcoreIngestResult } from '../ingest/netcore-ingest-result';
+import type { NetcoreRejectionReason } from '../security/netcore-security-stats.service';
 import { NETCORE_WEBHOOKS_OPTIONS } from '../netcore-webhooks.constants';
 import type { ResolvedNetcoreWebhooksOptions } from '../netcore-webhooks-options.interface';
 
-/** Why a whole request was refused before anything was stored. */
-export type NetcoreRequestRejectionReason = 'content_type' | 'signature' | 'envelope' | 'storage_unavailable' | (string & {});
+/** Why a whole request was refused: a security refusal (guards, envelope), or storage failing. */
+export type NetcoreRequestRejectionReason = NetcoreRejectionReason | 'storage_unavailable' | 'unstorable_batch';
 export type NetcoreDeadLetterMetricReason = 'validation' | 'processing';
 
 // Netcore wants an answer within 2-3 s: the buckets are dense below that.
@@ -46,7 +47,7 @@ export class NetcoreWebhooksMetrics {
     this.duplicates = counter('events_duplicate_total', 'Events already stored (retried webhooks, repeats within a batch)');
     this.rejectedEvents = counter('events_rejected_total', 'Items refused one by one (stored as dead letters)', ['reason']);
     this.rejectedRequests = counter('requests_rejected_total', 'Requests refused as a whole, by reason', ['reason']);
-    this.signatureFailures = counter('signature_failures_total', 'Requests whose signature did not verify');
+    this.signatureFailures = counter('signature_failures_total', 'Requests whose signature (or token) was missing, malformed, wrong or out of its time window');
     this.processingFailures = counter('processing_failures_total', 'Listener failures while dispatching an event', ['status']);
     this.deadLetters = counter('dead_letters_total', 'Items and events moved to the dead letters', ['reason']);
     this.ackLatency = histogram('ack_latency_seconds', 'Time to validate and store a batch before answering 200');
@@ -67,11 +68,7 @@ export class NetcoreWebhooksMetrics {
 
   requestRejected(reason: NetcoreRequestRejectionReason): void {
     this.rejectedRequests.inc({ reason });
-  }
-
-  signatureFailed(): void {
-    this.signatureFailures.inc();
-    this.rejectedRequests.inc({ reason: 'signature' });
+    if (reason.startsWith('signature_')) this.signatureFailures.inc();
   }
 
   processingFailed(status: string): void {
