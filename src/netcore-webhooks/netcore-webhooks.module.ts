@@ -1,11 +1,18 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { NetcoreAnalyticsSink } from './analytics/netcore-analytics-sink.interface';
+import { NetcoreAnalyticsService } from './analytics/netcore-analytics.service';
+import { NetcoreBillingDecider } from './billing/netcore-billing-decider.service';
+import { NetcoreBillingSink } from './billing/netcore-billing-sink.interface';
+import { NetcoreBillingService } from './billing/netcore-billing.service';
 import { NetcoreEventDispatcher } from './dispatch/netcore-event-dispatcher.service';
 import { DeliveryStatusEnvelopePipe } from './dto/delivery-status-envelope.pipe';
 import { NETCORE_WEBHOOKS_ENTITIES } from './entities';
 import { NetcoreAdminGuard } from './guards/admin.guard';
 import { NetcoreSignatureGuard } from './guards/signature.guard';
 import { NetcoreIngestService } from './ingest/netcore-ingest.service';
+import { AnalyticsListener } from './listeners/analytics.listener';
+import { BillingListener } from './listeners/billing.listener';
 import { MessageStateListener } from './listeners/message-state.listener';
 import { NetcoreMessageStateWriter } from './messages/netcore-message-state.writer';
 import { NetcoreMessageService } from './messages/netcore-message.service';
@@ -32,7 +39,21 @@ import { NETCORE_WEBHOOK_VERIFIER } from './verification/webhook-verifier.interf
     NetcoreMessageStateWriter,
     MessageStateListener,
     NetcoreMessageService,
+    // The sinks themselves are provided by the module definition (default or the host's, see billingSink).
+    NetcoreBillingDecider,
+    BillingListener,
+    NetcoreBillingService,
+    AnalyticsListener,
+    NetcoreAnalyticsService,
   ],
-  exports: [NetcoreMessageService, NetcoreEventDispatcher, NETCORE_WEBHOOKS_OPTIONS],
+  exports: [
+    NetcoreMessageService,
+    NetcoreEventDispatcher,
+    NETCORE_WEBHOOKS_OPTIONS,
+    NetcoreBillingService,
+    NetcoreAnalyticsService,
+    NetcoreBillingSink,
+    NetcoreAnalyticsSink,
+  ],
 })
 export class NetcoreWebhooksModule extends NetcoreWebhooksConfigurableModule {}

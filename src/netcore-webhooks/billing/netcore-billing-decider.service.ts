@@ -1,0 +1,154 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DataSource } from 'typeorm';
+import { insertOnConflict } from '../database/insert-on-conflict';
+import { NetcoreBillingState, type NetcoreBillingNotified } from '../entities/netcore-billing-state.entity';
+import type { NetcoreMessageEvent } from '../events/netcore-message.event';
+import { billingCall, decideBilling, notifiedAfter, type BillingCall } from './billing-decision';
+import { NetcoreBillingSink } from './netcore-billing-sink.interface';
+
+/** How long one worker may hold a message's sink call before another may take over (a crashed worker). */
+const CLAIM_MS = 30_000;
+const POLL_MS = 20;
+
+/** An event that says nothing about billing (a non-billable click, an unknown status) leaves no trace. */
+function billingFacts(event: NetcoreMessageEvent) {
+  const billable = event.status !== 'failed' && event.pricing?.billable === true;
+  const failed = event.status === 'failed';
+  const delivered = event.status === 'delivered' || event.status === 'read';
+  if (!billable && !failed && !delivered) return null;
+  return {
+    ncmessageId: event.ncmessageId,
+    billableAt: billable ? event.receivedAt : null,
+    category: billable ? (event.pricing?.category ?? '') : null,
+    pricingModel: billable ? (event.pricing?.pricingModel ?? '') : null,
+    pricingType: billable ? (event.pricing?.type ?? '') : null,
+    failedAt: failed ? event.receivedAt : null,
+    failureReason: failed ? (event.statusRemark ?? '') : null,
+    deliveredAt: delivered ? event.receivedAt : null,
+    notified: 'none' as NetcoreBillingNotified,
+    claimToken: null,
+    claimedUntil: null,
+    updatedAt: new Date(),
+  };
+}
+
+/**
+ * Turns events into billing decisions and tells the sink each decision once.
+ *
+ * 1. The event's facts are folded into `netcore_billing_states` by one upsert with commutative clauses:
+ *    concurrent events of a message serialize on its row, and the facts (hence the decision) come out the
+ *    same in any order. No read-modify-write in JS.
+ * 2. Whoever sees the sink behind the decision claims the row (conditional UPDATE with an expiring claim),
+ *    calls the sink, records what it told it and releases. A worker that finds the row claimed waits until
+ *    the holder is done: either the holder's call already covered its facts, or it claims next.
+ */
+@Injectable()
+export class NetcoreBillingDecider {
+  private upsertSql?: string;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(NetcoreBillingSink) private readonly sink: NetcoreBillingSink,
+  ) {}
+
+  async apply(event: NetcoreMessageEvent): Promise<void> {
+    const facts = billingFacts(event);
+    if (!facts) return;
+    await insertOnConflict(this.dataSource.manager, NetcoreBillingState, [facts], this.onConflict());
+    await this.notify(event.ncmessageId);
+  }
+
+  private async notify(ncmessageId: string): Promise<void> {
+    const giveUpAt = Date.now() + CLAIM_MS + 5_000;
+    for (;;) {
+      const state = await this.read(ncmessageId);
+      if (!billingCall(state.notified, decideBilling(state))) return;
+      const token = randomUUID();
+      if (await this.claim(ncmessageId, token)) {
+        await this.callAndRelease(ncmessageId, token);
+        return;
+      }
+      if (Date.now() > giveUpAt) {
+        throw new Error(`billing of message ${ncmessageId} is still claimed by another worker; the event will be retried`);
+      }
+      await sleep(POLL_MS);
+    }
+  }
+
+  private async callAndRelease(ncmessageId: string, token: string): Promise<void> {
+    let notified: NetcoreBillingNotified | undefined;
+    try {
+      // Re-read under the claim: facts may have grown since the unclaimed read.
+      const state = await this.read(ncmessageId);
+      const call = billingCall(state.notified, decideBilling(state));
+      if (call) {
+        await this.call(call, state);
+        notified = notifiedAfter(call);
+      }
+    } finally {
+      await this.dataSource
+        .createQueryBuilder()
+        .update(NetcoreBillingState)
+        .set({ ...(notified ? { notified } : {}), claimToken: null, claimedUntil: null })
+        .where('ncmessage_id = :ncmessageId AND claim_token = :token', { ncmessageId, token })
+        .execute();
+    }
+  }
+
+  private call(call: BillingCall, state: NetcoreBillingState): Promise<void> {
+    const { ncmessageId } = state;
+    switch (call) {
+      case 'charge':
+        return this.sink.charge({
+          ncmessageId,
+          category: state.category ?? '',
+          pricingModel: state.pricingModel ?? '',
+          pricingType: state.pricingType ?? '',
+          chargedAt: state.billableAt!,
+        });
+      case 'void':
+        return this.sink.void({ ncmessageId, reason: state.failureReason ?? '', voidedAt: state.failedAt! });
+      case 'restore':
+        return this.sink.restore({ ncmessageId, deliveredAt: state.deliveredAt! });
+    }
+  }
+
+  private async claim(ncmessageId: string, token: string): Promise<boolean> {
+    const now = Date.now();
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .update(NetcoreBillingState)
+      .set({ claimToken: token, claimedUntil: new Date(now + CLAIM_MS) })
+      .where('ncmessage_id = :ncmessageId AND (claimed_until IS NULL OR claimed_until < :now)', { ncmessageId, now })
+      .execute();
+    return result.affected === 1;
+  }
+
+  private read(ncmessageId: string): Promise<NetcoreBillingState> {
+    return this.dataSource.getRepository(NetcoreBillingState).findOneByOrFail({ ncmessageId });
+  }
+
+  private onConflict(): string {
+    if (this.upsertSql) return this.upsertSql;
+    const t = `"${this.dataSource.getMetadata(NetcoreBillingState).tableName}"`;
+    const earliest = (c: string) =>
+      `"${c}" = CASE WHEN ${t}."${c}" IS NULL OR EXCLUDED."${c}" < ${t}."${c}" THEN EXCLUDED."${c}" ELSE ${t}."${c}" END`;
+    // The pricing of the first billable event stored wins; later ones do not change a charge.
+    const firstPricing = (c: string) => `"${c}" = CASE WHEN ${t}."billable_at" IS NULL THEN EXCLUDED."${c}" ELSE ${t}."${c}" END`;
+    this.upsertSql = `("ncmessage_id") DO UPDATE SET ${[
+      firstPricing('category'),
+      firstPricing('pricing_model'),
+      firstPricing('pricing_type'),
+      `"billable_at" = COALESCE(${t}."billable_at", EXCLUDED."billable_at")`,
+      // SET sees the old row, so failure_reason compares against the old failed_at.
+      `"failure_reason" = CASE WHEN EXCLUDED."failed_at" IS NOT NULL AND (${t}."failed_at" IS NULL OR EXCLUDED."failed_at" < ${t}."failed_at") THEN EXCLUDED."failure_reason" ELSE ${t}."failure_reason" END`,
+      earliest('failed_at'),
+      earliest('delivered_at'),
+      `"updated_at" = EXCLUDED."updated_at"`,
+    ].join(', ')}`;
+    return this.upsertSql;
+  }
+}
