@@ -92,10 +92,14 @@ export class NetcoreAnalyticsService {
       this.dataSource,
       `SELECT f."remark" AS "remark", COUNT(*) AS "n" FROM ${facts} f ` +
         `WHERE f."status" = 'failed' AND f."day" >= :from AND f."day" <= :to${this.filters('f', query)} ` +
-        `GROUP BY f."remark" ORDER BY COUNT(*) DESC, f."remark" ASC LIMIT ${TOP_REMARKS}`,
+        `GROUP BY f."remark"`,
       this.parameters(query),
     );
-    return rows.map((r) => ({ remark: r.remark, count: Number(r.n) }));
+    // Ranked here, not in SQL: ties must not depend on the database's collation.
+    return rows
+      .map((r) => ({ remark: r.remark, count: Number(r.n) }))
+      .sort((a, b) => b.count - a.count || (a.remark < b.remark ? -1 : a.remark > b.remark ? 1 : 0))
+      .slice(0, TOP_REMARKS);
   }
 
   private parameters({ from, to, source, category }: NetcoreAnalyticsQuery): Record<string, string> {

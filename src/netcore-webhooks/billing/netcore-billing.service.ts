@@ -3,6 +3,9 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { NetcoreBillingRecord } from '../entities/netcore-billing-record.entity';
 
+// Sorted here, not in SQL: the order must not depend on the database's collation.
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Charges of one category and pricing model in a time range. */
 export interface NetcoreBillingTotal {
   category: string;
@@ -35,13 +38,13 @@ export class NetcoreBillingService {
       .where('r.chargedAt >= :from AND r.chargedAt < :to', { from: from.getTime(), to: to.getTime() })
       .groupBy('r.category')
       .addGroupBy('r.pricingModel')
-      .orderBy('r.category')
-      .addOrderBy('r.pricingModel')
       .getRawMany<{ category: string; pricingModel: string; charged: string | number; voided: string | number }>();
-    return rows.map((r) => {
-      const charged = Number(r.charged);
-      const voided = Number(r.voided);
-      return { category: r.category, pricingModel: r.pricingModel, charged, voided, net: charged - voided };
-    });
+    return rows
+      .map((r) => {
+        const charged = Number(r.charged);
+        const voided = Number(r.voided);
+        return { category: r.category, pricingModel: r.pricingModel, charged, voided, net: charged - voided };
+      })
+      .sort((a, b) => byCodeUnits(a.category, b.category) || byCodeUnits(a.pricingModel, b.pricingModel));
   }
 }
