@@ -6,6 +6,7 @@ import {
   NetcoreBillingSink,
   NetcoreMessageEvent,
   NetcoreWebhookEvent,
+  NetcoreWebhooksModule,
   buildDeliveryStatus,
   buildWebhookPayload,
   type NetcoreDeliveryStatusItem,
@@ -254,5 +255,17 @@ describe.each(DATABASES)('swapping the billing sink with one option (%s)', (kind
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('declaring a sink option', () => {
+  it.each([
+    [{}, /'billingSink' must have exactly one of useClass, useExisting or useFactory/],
+    [{ useClass: RecordingBillingSink, useExisting: RecordingBillingSink }, /'billingSink' must have exactly one of useClass, useExisting or useFactory \(got useClass, useExisting\)/],
+    [{ useFactory: 'not a function' }, /'billingSink.useFactory' must be a function/],
+  ])('refuses %p at declaration, naming the option', (billingSink, message) => {
+    expect(() =>
+      NetcoreWebhooksModule.forRoot({ verification: { scheme: 'none' }, billingSink: billingSink as never }),
+    ).toThrow(message);
   });
 });
