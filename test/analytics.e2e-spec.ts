@@ -114,6 +114,7 @@ describe.each(DATABASES)(`a simulated day of 500 messages (%s, seed ${SEED})`, (
     [{ to: DAY }, /'from' and 'to' must be UTC days/],
     [{ from: '2025-12-1', to: DAY }, /'from' and 'to' must be UTC days/],
     [{ from: '2025-02-30', to: DAY }, /'from' and 'to' must be UTC days/],
+    [{ from: DAY, to: '2025-13-01' }, /'from' and 'to' must be UTC days/],
     [{ from: DAY, to: '2025-11-01' }, /'from' \(2025-12-01\) is after 'to'/],
     [{ from: [DAY, DAY], to: DAY }, /'from' must be given once/],
   ])('answers 400 to %j, saying why', async (query, message) => {
@@ -168,6 +169,23 @@ describe.each(DATABASES)('analytics (%s)', (kind) => {
     try {
       await request(t.app.getHttpServer()).get(`${WEBHOOK_PATH}/analytics/summary`).query({ from: DAY, to: DAY }).expect(404);
     } finally {
+      await t.close();
+    }
+  });
+
+  it('answers 503 at the summary endpoint when the database is unavailable', async () => {
+    const t = await startHostApp(kind, { webhooks: { admin: { token: ADMIN_TOKEN } } });
+    const dataSource = t.app.get(DataSource);
+    try {
+      await dataSource.destroy();
+      const res = await request(t.app.getHttpServer())
+        .get(`${WEBHOOK_PATH}/analytics/summary`)
+        .query({ from: DAY, to: DAY })
+        .set('authorization', `Bearer ${ADMIN_TOKEN}`)
+        .expect(503);
+      expect(res.body.message).toMatch(/retry later/);
+    } finally {
+      if (!dataSource.isInitialized) await dataSource.initialize();
       await t.close();
     }
   });

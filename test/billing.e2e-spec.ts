@@ -4,6 +4,7 @@ import {
   NETCORE_SAMPLE_PAYLOADS,
   NetcoreBillingService,
   NetcoreBillingSink,
+  NetcoreBillingState,
   NetcoreMessageEvent,
   NetcoreWebhookEvent,
   NetcoreWebhooksModule,
@@ -210,6 +211,29 @@ describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => 
     await deliverOneByOne(t, items);
     for (const item of items) await redeliver(t, item);
     expect(sink.callsFor(items[0].ncmessage_id).map((c) => c.call)).toEqual(['charge', 'void']);
+  });
+
+  it('takes over the sink call of a worker that crashed while holding a message (its claim expired)', async () => {
+    const [sent, delivered] = lifecycle(['sent', 'delivered']);
+    const states = t.app.get(DataSource).getRepository(NetcoreBillingState);
+    // What a worker leaves behind when it dies after claiming, before calling the sink.
+    await states.insert({
+      ncmessageId: sent.ncmessage_id,
+      billableAt: new Date(AT.sent * 1000),
+      category: 'marketing',
+      pricingModel: 'PMP',
+      pricingType: 'regular',
+      failedAt: null,
+      failureReason: null,
+      deliveredAt: null,
+      notified: 'none',
+      claimToken: 'crashed-worker',
+      claimedUntil: new Date(Date.now() - 1000),
+      updatedAt: new Date(),
+    });
+    await deliverOneByOne(t, [delivered]);
+    expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge']);
+    expect(await states.findOneByOrFail({ ncmessageId: sent.ncmessage_id })).toMatchObject({ notified: 'charged', claimToken: null });
   });
 
   it('records the sink failure on the inbox row instead of marking it processed, and charges once when the event is retried', async () => {

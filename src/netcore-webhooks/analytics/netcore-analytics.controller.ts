@@ -1,4 +1,4 @@
-import { BadRequestException, Controller, Get, Logger, Query, Type, UseGuards } from '@nestjs/common';
+import { BadRequestException, Controller, Get, Logger, Query, ServiceUnavailableException, Type, UseGuards } from '@nestjs/common';
 import { NetcoreAdminGuard } from '../guards/admin.guard';
 import type { NetcoreAnalyticsQuery, NetcoreAnalyticsSummary } from './netcore-analytics-summary';
 import { NetcoreAnalyticsQueryError, NetcoreAnalyticsService } from './netcore-analytics.service';
@@ -29,9 +29,13 @@ export function createNetcoreAnalyticsController(path: string): Type<unknown> {
         };
         return await this.analytics.summary(query);
       } catch (error) {
-        if (!(error instanceof NetcoreAnalyticsQueryError)) throw error;
-        this.logger.warn(`Analytics summary refused: ${error.message}`);
-        throw new BadRequestException(error.message);
+        if (error instanceof NetcoreAnalyticsQueryError) {
+          this.logger.warn(`Analytics summary refused: ${error.message}`);
+          throw new BadRequestException(error.message);
+        }
+        // Our side failed (typically the database): 503, the caller may retry.
+        this.logger.error(`Analytics summary failed: ${(error as Error)?.message ?? error}`);
+        throw new ServiceUnavailableException('Analytics are unavailable; retry later');
       }
     }
   }

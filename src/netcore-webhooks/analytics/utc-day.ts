@@ -7,5 +7,8 @@ export function utcDay(at: Date): string {
 
 /** True for a real calendar day written `YYYY-MM-DD`. */
 export function isUtcDay(value: unknown): value is string {
-  return typeof value === 'string' && DAY.test(value) && utcDay(new Date(`${value}T00:00:00Z`)) === value;
+  if (typeof value !== 'string' || !DAY.test(value)) return false;
+  const at = new Date(`${value}T00:00:00Z`);
+  // Rolled-over days (02-30) and impossible months (13) do not round-trip.
+  return !Number.isNaN(at.getTime()) && utcDay(at) === value;
 }
