@@ -213,6 +213,19 @@ describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => 
     expect(sink.callsFor(items[0].ncmessage_id).map((c) => c.call)).toEqual(['charge', 'void']);
   });
 
+  it('voids a charge whose failure arrived while the charge call was still in progress', async () => {
+    const [sent, failed] = lifecycle(['sent', 'failed']);
+    const states = t.app.get(DataSource).getRepository(NetcoreBillingState);
+    const hold = sink.holdNext();
+    await postSigned(t.app, buildWebhookPayload(sent)).expect(200);
+    await hold.entered; // the charge is being made, decided before the failure existed
+    await postSigned(t.app, buildWebhookPayload(failed)).expect(200);
+    while (!(await states.findOneBy({ ncmessageId: sent.ncmessage_id }))?.failedAt) await new Promise((r) => setTimeout(r, 5));
+    hold.release();
+    await t.settle();
+    expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge', 'void']);
+  });
+
   it('takes over the sink call of a worker that crashed while holding a message (its claim expired)', async () => {
     const [sent, delivered] = lifecycle(['sent', 'delivered']);
     const states = t.app.get(DataSource).getRepository(NetcoreBillingState);

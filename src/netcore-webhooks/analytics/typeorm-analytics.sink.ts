@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { insertOnConflict } from '../database/insert-on-conflict';
+import { insertOnConflictReturning } from '../database/insert-on-conflict-returning';
 import { namedQuery } from '../database/named-query';
 import { NetcoreAnalyticsDailyCount } from '../entities/netcore-analytics-daily-count.entity';
 import { NetcoreAnalyticsEvent } from '../entities/netcore-analytics-event.entity';
@@ -27,32 +27,28 @@ export class TypeOrmAnalyticsSink implements NetcoreAnalyticsSink {
 
   async record(event: NetcoreMessageEvent): Promise<void> {
     const key = { ncmessageId: event.ncmessageId, status: event.status };
-    const events = this.dataSource.getRepository(NetcoreAnalyticsEvent);
-    let fact = await events.findOneBy(key);
-    if (!fact) {
-      await insertOnConflict(
-        this.dataSource.manager,
-        NetcoreAnalyticsEvent,
-        [
-          {
-            ...key,
-            day: utcDay(event.receivedAt),
-            category: event.pricing?.category ?? (await this.knownCategory(event.ncmessageId)),
-            source: event.source ?? '',
-            receivedAt: event.receivedAt,
-            remark: event.statusRemark ?? '',
-          },
-        ],
-        '("ncmessage_id", "status") DO NOTHING',
-      );
-      // Another event of the same message and status may have won the insert: count its bucket.
-      fact = await events.findOneByOrFail(key);
-    }
+    const fact = {
+      ...key,
+      day: utcDay(event.receivedAt),
+      category: event.pricing?.category ?? (await this.knownCategory(event.ncmessageId)),
+      source: event.source ?? '',
+      receivedAt: event.receivedAt,
+      remark: event.statusRemark ?? '',
+    };
+    const inserted = await insertOnConflictReturning(
+      this.dataSource.manager,
+      NetcoreAnalyticsEvent,
+      [fact],
+      '("ncmessage_id", "status") DO NOTHING',
+      ['ncmessage_id'],
+    );
+    // Already there (a redelivery, or an earlier event of that status): recount the bucket of the stored fact.
+    const bucket = inserted.length ? fact : await this.dataSource.getRepository(NetcoreAnalyticsEvent).findOneByOrFail(key);
     await namedQuery(this.dataSource, this.recount(), {
-      day: fact.day,
-      status: fact.status,
-      category: fact.category,
-      source: fact.source,
+      day: bucket.day,
+      status: bucket.status,
+      category: bucket.category,
+      source: bucket.source,
     });
   }
 

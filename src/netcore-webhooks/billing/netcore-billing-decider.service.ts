@@ -3,11 +3,27 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
-import { insertOnConflict } from '../database/insert-on-conflict';
+import { insertOnConflictReturning } from '../database/insert-on-conflict-returning';
 import { NetcoreBillingState, type NetcoreBillingNotified } from '../entities/netcore-billing-state.entity';
 import type { NetcoreMessageEvent } from '../events/netcore-message.event';
 import { billingCall, decideBilling, notifiedAfter, type BillingCall } from './billing-decision';
 import { NetcoreBillingSink } from './netcore-billing-sink.interface';
+
+/** The columns `notify` decides on. */
+type ClaimView = Pick<NetcoreBillingState, 'billableAt' | 'failedAt' | 'deliveredAt' | 'notified' | 'claimedUntil'>;
+
+const instant = (v: unknown) => (v == null ? null : new Date(Number(v)));
+
+/** The upsert's RETURNING row (raw column names; bigint as string on PostgreSQL). */
+function fromRaw(row: Record<string, unknown>): ClaimView {
+  return {
+    billableAt: instant(row.billable_at),
+    failedAt: instant(row.failed_at),
+    deliveredAt: instant(row.delivered_at),
+    notified: row.notified as NetcoreBillingNotified,
+    claimedUntil: instant(row.claimed_until),
+  };
+}
 
 /** How long one worker may hold a message's sink call before another may take over (a crashed worker). */
 const CLAIM_MS = 30_000;
@@ -57,19 +73,28 @@ export class NetcoreBillingDecider {
   async apply(event: NetcoreMessageEvent): Promise<void> {
     const facts = billingFacts(event);
     if (!facts) return;
-    await insertOnConflict(this.dataSource.manager, NetcoreBillingState, [facts], this.onConflict());
-    await this.notify(event.ncmessageId);
+    const [merged] = await insertOnConflictReturning(this.dataSource.manager, NetcoreBillingState, [facts], this.onConflict(), [
+      'billable_at',
+      'failed_at',
+      'delivered_at',
+      'notified',
+      'claimed_until',
+    ]);
+    await this.notify(event.ncmessageId, fromRaw(merged));
   }
 
-  private async notify(ncmessageId: string): Promise<void> {
+  /**
+   * Returns once the sink is up to date with every fact committed before this call. "Up to date" is only
+   * trusted when nobody holds the row: a holder may be telling the sink a decision made before our facts.
+   */
+  private async notify(ncmessageId: string, first: ClaimView): Promise<void> {
     const giveUpAt = Date.now() + CLAIM_MS + 5_000;
-    for (;;) {
-      const state = await this.read(ncmessageId);
-      if (!billingCall(state.notified, decideBilling(state))) return;
-      const token = randomUUID();
-      if (await this.claim(ncmessageId, token)) {
-        await this.callAndRelease(ncmessageId, token);
-        return;
+    for (let state = first; ; state = await this.read(ncmessageId)) {
+      const held = state.claimedUntil !== null && state.claimedUntil.getTime() >= Date.now();
+      if (!held) {
+        if (!billingCall(state.notified, decideBilling(state))) return;
+        const token = randomUUID();
+        if (await this.claim(ncmessageId, token)) return this.callAndRelease(ncmessageId, token);
       }
       if (Date.now() > giveUpAt) {
         throw new Error(`billing of message ${ncmessageId} is still claimed by another worker; the event will be retried`);
