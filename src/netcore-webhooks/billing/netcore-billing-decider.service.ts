@@ -9,6 +9,10 @@ import type { NetcoreMessageEvent } from '../events/netcore-message.event';
 import { billingCall, decideBilling, notifiedAfter, type BillingCall } from './billing-decision';
 import { NetcoreBillingSink } from './netcore-billing-sink.interface';
 
+/** How long one worker may hold a message's sink call before another may take over (a crashed worker). */
+const CLAIM_MS = 30_000;
+const POLL_MS = 20;
+
 /** The columns `notify` decides on. */
 type ClaimView = Pick<NetcoreBillingState, 'billableAt' | 'failedAt' | 'deliveredAt' | 'notified' | 'claimedUntil'>;
 
@@ -24,10 +28,6 @@ function fromRaw(row: Record<string, unknown>): ClaimView {
     claimedUntil: instant(row.claimed_until),
   };
 }
-
-/** How long one worker may hold a message's sink call before another may take over (a crashed worker). */
-const CLAIM_MS = 30_000;
-const POLL_MS = 20;
 
 /** An event that says nothing about billing (a non-billable click, an unknown status) leaves no trace. */
 function billingFacts(event: NetcoreMessageEvent) {
@@ -57,9 +57,10 @@ function billingFacts(event: NetcoreMessageEvent) {
  * 1. The event's facts are folded into `netcore_billing_states` by one upsert with commutative clauses:
  *    concurrent events of a message serialize on its row, and the facts (hence the decision) come out the
  *    same in any order. No read-modify-write in JS.
- * 2. Whoever sees the sink behind the decision claims the row (conditional UPDATE with an expiring claim),
- *    calls the sink, records what it told it and releases. A worker that finds the row claimed waits until
- *    the holder is done: either the holder's call already covered its facts, or it claims next.
+ * 2. While nobody holds the row and the sink is behind the decision, a worker claims it (conditional UPDATE
+ *    with an expiring claim, so a crashed worker does not block it forever), re-reads, calls the sink,
+ *    records what it told it and releases. A worker that finds the row held waits for the release and
+ *    looks again: the holder may be telling the sink a decision made before this worker's facts.
  */
 @Injectable()
 export class NetcoreBillingDecider {
