@@ -11,7 +11,7 @@ import {
   NetcoreWebhookEvent,
   buildWebhookPayload,
 } from '../src';
-import { RecordingAnalyticsSink } from './fixtures/recording-sinks';
+import { HostSinksModule, RecordingAnalyticsSink, RecordingBillingSink } from './fixtures/recording-sinks';
 import { lifecycle } from './support/lifecycle';
 import { DAY, expectedOutcome, expectedSummary, simulateDay } from './support/simulated-day';
 import { startHostApp, type TestApp } from './support/test-app';
@@ -127,6 +127,35 @@ describe.each(DATABASES)(`a simulated day of 500 messages (%s, seed ${SEED})`, (
   });
 });
 
+describe.each(DATABASES)(`the simulated day through host-provided sinks (%s, seed ${SEED})`, (kind) => {
+  it('gives the billing sink exactly the calls computed independently, and the analytics sink each distinct event once', async () => {
+    const day = simulateDay(SEED);
+    const expected = expectedOutcome(day.batches);
+    const t = await startHostApp(kind, {
+      registration: 'forRootAsync',
+      extras: { billingSink: { useExisting: RecordingBillingSink, imports: [HostSinksModule] }, analyticsSink: { useExisting: RecordingAnalyticsSink, imports: [HostSinksModule] } },
+    });
+    try {
+      for (const batch of day.batches) {
+        await postSigned(t.app, buildWebhookPayload(...batch)).expect(200);
+        await t.settle();
+      }
+      const billing = t.app.get(RecordingBillingSink);
+      const actual = new Map<string, unknown[]>();
+      for (const c of billing.calls) actual.set(c.args.ncmessageId, [...(actual.get(c.args.ncmessageId) ?? []), c]);
+      expect(actual).toEqual(expected.calls);
+      expect([...expected.calls.values()].flat().map((c) => c.call).sort().filter((c, i, all) => all.indexOf(c) === i)).toEqual(['charge', 'restore', 'void']);
+
+      const distinct = new Set(day.batches.flat().map((e) => `${e.ncmessage_id}|${e.status}|${e.received_at}`));
+      const recorded = t.app.get(RecordingAnalyticsSink).events.map((e) => `${e.ncmessageId}|${e.status}|${Number(e.receivedAt) / 1000}`);
+      expect(recorded).toHaveLength(distinct.size);
+      expect(new Set(recorded)).toEqual(distinct);
+    } finally {
+      await t.close();
+    }
+  }, 120_000);
+});
+
 describe.each(DATABASES)('analytics (%s)', (kind) => {
   it('counts the four samples once each, failed under no category (its event carries no pricing)', async () => {
     const t = await startHostApp(kind);
@@ -190,7 +219,7 @@ describe.each(DATABASES)('analytics (%s)', (kind) => {
     }
   });
 
-  it('gives a host-provided analytics sink each distinct event exactly once, and writes no counters', async () => {
+  it('gives a host-provided analytics sink each distinct event exactly once, writes no counters, and lets its errors fail the event', async () => {
     const t = await startHostApp(kind, { registration: 'forRootAsync', extras: { analyticsSink: { useClass: RecordingAnalyticsSink } } });
     try {
       const sink = t.app.get<RecordingAnalyticsSink>(NetcoreAnalyticsSink);
@@ -202,6 +231,15 @@ describe.each(DATABASES)('analytics (%s)', (kind) => {
       expect(sink.events[0]).toBeInstanceOf(NetcoreMessageEvent);
       const day = new Date(Number(items[0].received_at) * 1000).toISOString().slice(0, 10);
       expect((await t.app.get(NetcoreAnalyticsService).summary({ from: day, to: day })).funnel.sent).toBe(0);
+
+      // A sink that throws fails the event (recorded on its inbox row) instead of being swallowed.
+      sink.failNext = 1;
+      const [late] = lifecycle(['sent']);
+      await postSigned(t.app, buildWebhookPayload(late)).expect(200);
+      await t.settle();
+      const row = await t.app.get(DataSource).getRepository(NetcoreWebhookEvent).findOneByOrFail({ ncmessageId: late.ncmessage_id });
+      expect(row).toMatchObject({ state: 'failed', attempts: 1 });
+      expect(row.lastError).toMatch(/host analytics pipeline unavailable/);
     } finally {
       await t.close();
     }

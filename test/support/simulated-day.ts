@@ -121,6 +121,9 @@ export function expectedOutcome(batches: NetcoreDeliveryStatusItem[][]) {
   const arrived = new Map<string, NetcoreDeliveryStatusItem[]>();
   const billing = new Map<string, { billable?: NetcoreDeliveryStatusItem; failed?: NetcoreDeliveryStatusItem; delivered: boolean; told: 'none' | 'charged' | 'voided'; entry?: ExpectedLedgerEntry }>();
   const facts = new Map<string, Fact>();
+  /** The calls a billing sink should receive, per message, in order. */
+  const calls = new Map<string, { call: string; args: Record<string, unknown> }[]>();
+  const tell = (id: string, call: string, args: Record<string, unknown>) => calls.set(id, [...(calls.get(id) ?? []), { call, args: { ncmessageId: id, ...args } }]);
   for (const batch of batches) {
     for (const item of batch) {
       const key = `${item.ncmessage_id}|${item.status}|${item.received_at}`;
@@ -164,17 +167,22 @@ export function expectedOutcome(batches: NetcoreDeliveryStatusItem[][]) {
           voidedAt: null,
           voidReason: null,
         };
+        const { category, pricingModel, pricingType, chargedAt } = b.entry;
+        tell(id, 'charge', { category, pricingModel, pricingType, chargedAt });
       } else if (billed && b.told === 'voided') {
         b.told = 'charged';
         Object.assign(b.entry!, { state: 'charged', voidedAt: null, voidReason: null });
+        const firstDelivery = history.filter((e) => e.status === 'delivered' || e.status === 'read').map((e) => Number(e.received_at));
+        tell(id, 'restore', { deliveredAt: new Date(Math.min(...firstDelivery) * 1000) });
       } else if (!billed && b.told === 'charged') {
         b.told = 'voided';
         Object.assign(b.entry!, { state: 'voided', voidedAt: new Date(Number(b.failed!.received_at) * 1000), voidReason: b.failed!.status_remark });
+        tell(id, 'void', { reason: b.failed!.status_remark, voidedAt: b.entry!.voidedAt });
       }
     }
   }
   const ledger = [...billing.values()].flatMap((b) => (b.entry ? [b.entry] : [])).sort((a, b) => a.ncmessageId.localeCompare(b.ncmessageId));
-  return { ledger, facts: [...facts.entries()].map(([key, fact]) => ({ ncmessageId: key.split('|')[0], ...fact })) };
+  return { ledger, calls, facts: [...facts.entries()].map(([key, fact]) => ({ ncmessageId: key.split('|')[0], ...fact })) };
 }
 
 type FactWithId = Fact & { ncmessageId: string };
