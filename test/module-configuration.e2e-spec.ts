@@ -20,7 +20,7 @@ async function bootError(db: TestDatabase, webhooks: unknown, withEmitter = true
   try {
     const moduleRef = await Test.createTestingModule({
       imports: [
-        TypeOrmModule.forRoot(db.options),
+        TypeOrmModule.forRoot({ ...db.options, manualInitialization: true }),
         ...(withEmitter ? [EventEmitterModule.forRoot()] : []),
         NetcoreWebhooksModule.forRoot(webhooks as NetcoreWebhooksOptions),
       ],
