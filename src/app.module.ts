@@ -27,7 +27,11 @@ function webhookSecret(env: NodeJS.ProcessEnv = process.env): string {
     TypeOrmModule.forRootAsync({ useFactory: () => databaseOptions() }),
     EventEmitterModule.forRoot(),
     NetcoreWebhooksModule.forRootAsync({
-      useFactory: () => ({ verification: { scheme: 'hmac', secrets: [webhookSecret()] } }),
+      useFactory: () => ({
+        verification: { scheme: 'hmac', secrets: [webhookSecret()] },
+        // GET /webhooks/netcore/analytics/summary exists only when an admin token is configured.
+        ...(process.env.NETCORE_ADMIN_TOKEN ? { admin: { token: process.env.NETCORE_ADMIN_TOKEN } } : {}),
+      }),
     }),
     TerminusModule.forRoot(),
   ],

@@ -3,6 +3,7 @@ export { NetcoreWebhooksModule } from './netcore-webhooks/netcore-webhooks.modul
 export type { NetcoreWebhooksModuleAsyncOptions } from './netcore-webhooks/netcore-webhooks.module-definition';
 export type {
   NetcoreAdminOptions,
+  NetcoreSinkOption,
   NetcoreHmacVerificationOptions,
   NetcoreMetricsOptions,
   NetcoreNoVerificationOptions,
@@ -36,6 +37,31 @@ export {
 export type { NetcoreWebhooksMigration } from './netcore-webhooks/migrations';
 export { NetcoreDeadLetter } from './netcore-webhooks/entities/netcore-dead-letter.entity';
 export type { NetcoreDeadLetterReason, NetcoreDeadLetterState } from './netcore-webhooks/entities/netcore-dead-letter.entity';
+
+export { NetcoreBillingRecord } from './netcore-webhooks/entities/netcore-billing-record.entity';
+export type { NetcoreBillingRecordState } from './netcore-webhooks/entities/netcore-billing-record.entity';
+export { NetcoreBillingState } from './netcore-webhooks/entities/netcore-billing-state.entity';
+export type { NetcoreBillingNotified } from './netcore-webhooks/entities/netcore-billing-state.entity';
+export { NetcoreAnalyticsEvent } from './netcore-webhooks/entities/netcore-analytics-event.entity';
+export { NetcoreAnalyticsDailyCount } from './netcore-webhooks/entities/netcore-analytics-daily-count.entity';
+
+export { NetcoreBillingSink } from './netcore-webhooks/billing/netcore-billing-sink.interface';
+export type {
+  NetcoreBillingCharge,
+  NetcoreBillingRestore,
+  NetcoreBillingVoid,
+} from './netcore-webhooks/billing/netcore-billing-sink.interface';
+export { TypeOrmBillingSink } from './netcore-webhooks/billing/typeorm-billing.sink';
+export { NetcoreBillingService } from './netcore-webhooks/billing/netcore-billing.service';
+export type { NetcoreBillingTotal } from './netcore-webhooks/billing/netcore-billing.service';
+export { NetcoreAnalyticsSink } from './netcore-webhooks/analytics/netcore-analytics-sink.interface';
+export { TypeOrmAnalyticsSink } from './netcore-webhooks/analytics/typeorm-analytics.sink';
+export { NetcoreAnalyticsQueryError, NetcoreAnalyticsService } from './netcore-webhooks/analytics/netcore-analytics.service';
+export type {
+  NetcoreAnalyticsQuery,
+  NetcoreAnalyticsSummary,
+  NetcoreTimingFigures,
+} from './netcore-webhooks/analytics/netcore-analytics-summary';
 
 export { NetcoreMessageService } from './netcore-webhooks/messages/netcore-message.service';
 export { NetcoreEventDispatcher } from './netcore-webhooks/dispatch/netcore-event-dispatcher.service';

@@ -1,4 +1,7 @@
 import type { Registry } from 'prom-client';
+import type { InjectionToken, ModuleMetadata, Type } from '@nestjs/common';
+import type { NetcoreAnalyticsSink } from './analytics/netcore-analytics-sink.interface';
+import type { NetcoreBillingSink } from './billing/netcore-billing-sink.interface';
 
 /** HMAC of the exact raw request body, sent in a header. */
 export interface NetcoreHmacVerificationOptions {
@@ -118,6 +121,16 @@ export interface NetcoreAdminOptions {
   token: string;
 }
 
+/**
+ * A host-provided implementation of a sink, declared like a Nest provider. `imports` makes a provider of
+ * another module visible to `useExisting` / `inject`.
+ */
+export type NetcoreSinkOption<T> = (
+  | { useClass: Type<T> }
+  | { useExisting: InjectionToken }
+  | { useFactory: (...args: any[]) => T | Promise<T>; inject?: InjectionToken[] }
+) & { imports?: ModuleMetadata['imports'] };
+
 /** Known when the module is declared (also with `forRootAsync`), because routes are fixed at that point. */
 export interface NetcoreWebhooksModuleExtras {
   /**
@@ -127,6 +140,10 @@ export interface NetcoreWebhooksModuleExtras {
   path?: string;
   /** Register the module's exported providers globally. @default false */
   isGlobal?: boolean;
+  /** Replaces the billing sink. @default TypeOrmBillingSink (ledger in `netcore_billing_records`) */
+  billingSink?: NetcoreSinkOption<NetcoreBillingSink>;
+  /** Replaces the analytics sink. @default TypeOrmAnalyticsSink (daily counters) */
+  analyticsSink?: NetcoreSinkOption<NetcoreAnalyticsSink>;
 }
 
 /** Everything `NetcoreWebhooksModule.forRoot()` accepts. */
