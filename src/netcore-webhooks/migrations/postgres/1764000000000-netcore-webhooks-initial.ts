@@ -5,6 +5,12 @@ export class NetcoreWebhooksInitialPostgres1764000000000 implements MigrationInt
   name = 'NetcoreWebhooksInitialPostgres1764000000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`CREATE TABLE "netcore_analytics_daily_counts" ("day" character varying(10) NOT NULL, "status" character varying(32) NOT NULL, "category" character varying(64) NOT NULL, "source" character varying(128) NOT NULL, "count" bigint NOT NULL, CONSTRAINT "PK_2a0f259e1882f8e8bcf2f5c2447" PRIMARY KEY ("day", "status", "category", "source"))`);
+    await queryRunner.query(`CREATE TABLE "netcore_analytics_events" ("ncmessage_id" character varying(128) NOT NULL, "status" character varying(32) NOT NULL, "day" character varying(10) NOT NULL, "category" character varying(64) NOT NULL, "source" character varying(128) NOT NULL, "received_at" bigint NOT NULL, "remark" text NOT NULL DEFAULT '', CONSTRAINT "PK_97b069ec0f284d9f893db490545" PRIMARY KEY ("ncmessage_id", "status"))`);
+    await queryRunner.query(`CREATE INDEX "idx_netcore_analytics_events_bucket" ON "netcore_analytics_events"  ("day", "status", "category", "source") `);
+    await queryRunner.query(`CREATE TABLE "netcore_billing_states" ("ncmessage_id" character varying(128) NOT NULL, "billable_at" bigint, "category" character varying(64), "pricing_model" character varying(64), "pricing_type" character varying(64), "failed_at" bigint, "failure_reason" text, "delivered_at" bigint, "notified" character varying(16) NOT NULL DEFAULT 'none', "claim_token" character varying(36), "claimed_until" bigint, "updated_at" bigint NOT NULL, CONSTRAINT "PK_22f4d2d63b86fc9729060f82449" PRIMARY KEY ("ncmessage_id"))`);
+    await queryRunner.query(`CREATE TABLE "netcore_billing_records" ("ncmessage_id" character varying(128) NOT NULL, "category" character varying(64) NOT NULL, "pricing_model" character varying(64) NOT NULL, "pricing_type" character varying(64) NOT NULL, "charged_at" bigint NOT NULL, "state" character varying(16) NOT NULL, "voided_at" bigint, "void_reason" text, "updated_at" bigint NOT NULL, CONSTRAINT "PK_3fabb213b65afb21e4508db25d5" PRIMARY KEY ("ncmessage_id"))`);
+    await queryRunner.query(`CREATE INDEX "idx_netcore_billing_records_charged_at" ON "netcore_billing_records"  ("charged_at") `);
     await queryRunner.query(`CREATE TABLE "netcore_webhook_events" ("id" character varying(36) NOT NULL, "idempotency_key" character varying(200) NOT NULL, "ncmessage_id" character varying(128) NOT NULL, "status" character varying(32) NOT NULL, "received_at" bigint NOT NULL, "payload" text NOT NULL, "state" character varying(16) NOT NULL DEFAULT 'pending', "attempts" integer NOT NULL DEFAULT '0', "duplicates" integer NOT NULL DEFAULT '0', "last_error" text, "next_attempt_at" bigint, "locked_until" bigint, "created_at" bigint NOT NULL, "processed_at" bigint, CONSTRAINT "PK_10c20f398cab7ea1810fa72f49a" PRIMARY KEY ("id"))`);
     await queryRunner.query(`CREATE UNIQUE INDEX "uq_netcore_webhook_events_key" ON "netcore_webhook_events"  ("idempotency_key") `);
     await queryRunner.query(`CREATE INDEX "idx_netcore_webhook_events_message" ON "netcore_webhook_events"  ("ncmessage_id") `);
@@ -24,5 +30,11 @@ export class NetcoreWebhooksInitialPostgres1764000000000 implements MigrationInt
     await queryRunner.query(`DROP INDEX "idx_netcore_webhook_events_message"`);
     await queryRunner.query(`DROP INDEX "uq_netcore_webhook_events_key"`);
     await queryRunner.query(`DROP TABLE "netcore_webhook_events"`);
+    await queryRunner.query(`DROP INDEX "idx_netcore_billing_records_charged_at"`);
+    await queryRunner.query(`DROP TABLE "netcore_billing_records"`);
+    await queryRunner.query(`DROP TABLE "netcore_billing_states"`);
+    await queryRunner.query(`DROP INDEX "idx_netcore_analytics_events_bucket"`);
+    await queryRunner.query(`DROP TABLE "netcore_analytics_events"`);
+    await queryRunner.query(`DROP TABLE "netcore_analytics_daily_counts"`);
   }
 }
