@@ -7,6 +7,7 @@ export function setupDemoApp(app: INestApplication): void {
     .setTitle('netcore-webhooks demo')
     .setDescription('Receives Netcore message-delivery webhooks')
     .setVersion('1')
+    .addBearerAuth()
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config));
 }

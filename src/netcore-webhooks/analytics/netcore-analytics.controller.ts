@@ -1,4 +1,5 @@
 import { BadRequestException, Controller, Get, Logger, Query, ServiceUnavailableException, Type, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { NetcoreAdminGuard } from '../guards/admin.guard';
 import type { NetcoreAnalyticsQuery, NetcoreAnalyticsSummary } from './netcore-analytics-summary';
 import { NetcoreAnalyticsQueryError, NetcoreAnalyticsService } from './netcore-analytics.service';
@@ -11,6 +12,10 @@ const optionalText = (value: unknown, name: string): string | undefined => {
 
 /** Read-only admin endpoint `GET <path>/analytics/summary?from=YYYY-MM-DD&to=YYYY-MM-DD[&source=][&category=]`. */
 export function createNetcoreAnalyticsController(path: string): Type<unknown> {
+  @ApiTags('Netcore webhooks admin')
+  @ApiBearerAuth()
+  @ApiResponse({ status: 401, description: 'Missing or wrong admin bearer token' })
+  @ApiResponse({ status: 404, description: 'Admin endpoints are disabled (no admin.token configured)' })
   @Controller(path)
   @UseGuards(NetcoreAdminGuard)
   class NetcoreAnalyticsController {
@@ -19,6 +24,13 @@ export function createNetcoreAnalyticsController(path: string): Type<unknown> {
     constructor(private readonly analytics: NetcoreAnalyticsService) {}
 
     @Get('analytics/summary')
+    @ApiQuery({ name: 'from', description: 'First UTC day, YYYY-MM-DD', example: '2025-12-01' })
+    @ApiQuery({ name: 'to', description: 'Last UTC day, YYYY-MM-DD', example: '2025-12-07' })
+    @ApiQuery({ name: 'source', required: false })
+    @ApiQuery({ name: 'category', required: false })
+    @ApiOkResponse({ description: 'Funnel, rates, timing percentiles and top failure remarks' })
+    @ApiResponse({ status: 400, description: 'Bad query' })
+    @ApiResponse({ status: 503, description: 'Database unavailable' })
     async summary(@Query() params: Record<string, unknown>): Promise<NetcoreAnalyticsSummary> {
       try {
         const query: NetcoreAnalyticsQuery = {
