@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { NetcoreDeadLetter, NetcoreDeadLetterService, buildDeliveryStatus, buildWebhookPayload } from '../src';
 import { FaultPlan } from './fixtures/reliability/fault-plan';
-import { FIXTURE_LEDGER_ENTITIES } from './fixtures/reliability/ledger.entities';
+import { FIXTURE_LEDGER } from './fixtures/reliability/ledger.entities';
 import { LEDGER_PROVIDERS } from './fixtures/reliability/ledger.listener';
 import { tables } from './support/reliability';
 import { startHostApp, type TestApp } from './support/test-app';
@@ -43,7 +43,7 @@ describe.each(DATABASES)('dead letters admin endpoints (%s)', (kind) => {
           providers: LEDGER_PROVIDERS,
           webhooks: { admin: { token: TOKEN }, retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 }, recovery: { sweepIntervalMs: 50 } },
         },
-        { entities: FIXTURE_LEDGER_ENTITIES },
+        { ...FIXTURE_LEDGER },
       );
     });
     afterAll(() => t?.close());

@@ -1,10 +1,10 @@
-import Database from 'better-sqlite3';
-import { In } from 'typeorm';
+import { type DataSource, In } from 'typeorm';
 import { NetcoreInboxService, buildWebhookPayload } from '../src';
 import { FaultPlan } from './fixtures/reliability/fault-plan';
-import { FIXTURE_LEDGER_ENTITIES } from './fixtures/reliability/ledger.entities';
+import { FIXTURE_LEDGER } from './fixtures/reliability/ledger.entities';
 import { LEDGER_PROVIDERS } from './fixtures/reliability/ledger.listener';
 import { buildTraffic, expectedStatuses, tables } from './support/reliability';
+import { openDatabase } from './support/open-database';
 import { TcpProxy } from './support/tcp-proxy';
 import { startHostApp, type TestApp } from './support/test-app';
 import { DATABASES, createTestDatabase, type DatabaseKind, type TestDatabase } from './support/test-databases';
@@ -28,17 +28,18 @@ async function outageFor(kind: DatabaseKind, db: TestDatabase): Promise<Outage> 
     url.port = String(proxy.port);
     return { database: { url: url.toString() }, begin: () => proxy.cut(), end: async () => void (await proxy.restore()) };
   }
-  // Another process's exclusive write transaction: every write of the app is refused once its busy timeout ends.
-  let locker: Database.Database | null = null;
+  // Another connection's exclusive write transaction: every write of the app is refused once its busy timeout ends.
+  let locker: DataSource | null = null;
   return {
     database: { timeout: 100 },
     begin: async () => {
-      locker = new Database(options.database!);
-      locker.exec('BEGIN EXCLUSIVE');
+      locker = await openDatabase(db);
+      await locker.query('BEGIN EXCLUSIVE');
     },
     end: async () => {
-      locker?.exec('COMMIT');
-      locker?.close();
+      if (!locker) return;
+      await locker.query('COMMIT');
+      await locker.destroy();
       locker = null;
     },
   };
@@ -57,7 +58,7 @@ describe.each(DATABASES)('database unavailable (%s)', (kind) => {
         providers: LEDGER_PROVIDERS,
         webhooks: { retry: { maxAttempts: 50, baseDelayMs: 20, maxDelayMs: 200 }, recovery: { sweepIntervalMs: 50, leaseMs: 500 } },
       },
-      { db, entities: FIXTURE_LEDGER_ENTITIES, database: outage.database },
+      { db, ...FIXTURE_LEDGER, database: outage.database },
     );
   });
   afterAll(async () => {

@@ -9,7 +9,7 @@ import {
   type NetcoreWebhooksOptions,
 } from '../src';
 import { FaultPlan } from './fixtures/reliability/fault-plan';
-import { FIXTURE_LEDGER_ENTITIES, FixtureEffect } from './fixtures/reliability/ledger.entities';
+import { FIXTURE_LEDGER, FixtureEffect } from './fixtures/reliability/ledger.entities';
 import { LEDGER_PROVIDERS } from './fixtures/reliability/ledger.listener';
 import { inboxRow, insertInboxRows } from './support/inbox-rows';
 import { openDatabase } from './support/open-database';
@@ -22,7 +22,7 @@ import { postSigned } from './support/webhook-client';
 jest.setTimeout(60_000);
 
 function start(kind: DatabaseKind, db: TestDatabase, webhooks: Partial<NetcoreWebhooksOptions> = {}): Promise<TestApp> {
-  return startHostApp(kind, { providers: LEDGER_PROVIDERS, webhooks }, { db, entities: FIXTURE_LEDGER_ENTITIES });
+  return startHostApp(kind, { providers: LEDGER_PROVIDERS, webhooks }, { db, ...FIXTURE_LEDGER });
 }
 
 describe.each(DATABASES)('recovery (%s)', (kind) => {

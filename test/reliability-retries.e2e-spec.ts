@@ -1,7 +1,7 @@
 import { In } from 'typeorm';
 import { NetcoreDeadLetterService, NetcoreInboxService, buildDeliveryStatus, buildWebhookPayload } from '../src';
 import { FaultPlan } from './fixtures/reliability/fault-plan';
-import { FIXTURE_LEDGER_ENTITIES } from './fixtures/reliability/ledger.entities';
+import { FIXTURE_LEDGER } from './fixtures/reliability/ledger.entities';
 import { LEDGER_PROVIDERS } from './fixtures/reliability/ledger.listener';
 import { batches, buildTraffic, expectedStatuses, tables } from './support/reliability';
 import { startHostApp, type TestApp } from './support/test-app';
@@ -20,7 +20,7 @@ describe.each(DATABASES)('retries and dead letters (%s)', (kind) => {
       t = await startHostApp(
         kind,
         { providers: LEDGER_PROVIDERS, webhooks: { retry: { maxAttempts: 25, baseDelayMs: 5, maxDelayMs: 40 }, recovery: fast } },
-        { entities: FIXTURE_LEDGER_ENTITIES },
+        { ...FIXTURE_LEDGER },
       );
     });
     afterAll(() => t?.close());
@@ -66,7 +66,7 @@ describe.each(DATABASES)('retries and dead letters (%s)', (kind) => {
       t = await startHostApp(
         kind,
         { providers: LEDGER_PROVIDERS, webhooks: { retry: { maxAttempts, baseDelayMs: 5, maxDelayMs: 20 }, recovery: fast } },
-        { entities: FIXTURE_LEDGER_ENTITIES },
+        { ...FIXTURE_LEDGER },
       );
       faults = t.app.get(FaultPlan);
     });
@@ -158,7 +158,7 @@ describe.each(DATABASES)('retries and dead letters (%s)', (kind) => {
       t = await startHostApp(
         kind,
         { providers: LEDGER_PROVIDERS, webhooks: { processing: 'inline', retry: { maxAttempts: 5, baseDelayMs: 5, maxDelayMs: 20 }, recovery: fast } },
-        { entities: FIXTURE_LEDGER_ENTITIES },
+        { ...FIXTURE_LEDGER },
       );
     });
     afterAll(() => t?.close());

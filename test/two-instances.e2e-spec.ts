@@ -1,7 +1,7 @@
 import { In } from 'typeorm';
 import { buildWebhookPayload, type NetcoreDeliveryStatusItem } from '../src';
 import { FaultPlan } from './fixtures/reliability/fault-plan';
-import { FIXTURE_LEDGER_ENTITIES } from './fixtures/reliability/ledger.entities';
+import { FIXTURE_LEDGER } from './fixtures/reliability/ledger.entities';
 import { LEDGER_PROVIDERS } from './fixtures/reliability/ledger.listener';
 import { batches, buildTraffic, expectedStatuses, tables } from './support/reliability';
 import { startHostApp, type TestApp } from './support/test-app';
@@ -25,8 +25,8 @@ describeOnPostgres('two instances on one PostgreSQL', () => {
   };
   beforeAll(async () => {
     db = await createTestDatabase('postgres');
-    a = await startHostApp('postgres', { providers: LEDGER_PROVIDERS, webhooks }, { db, entities: FIXTURE_LEDGER_ENTITIES });
-    b = await startHostApp('postgres', { providers: LEDGER_PROVIDERS, webhooks }, { db, entities: FIXTURE_LEDGER_ENTITIES });
+    a = await startHostApp('postgres', { providers: LEDGER_PROVIDERS, webhooks }, { db, ...FIXTURE_LEDGER });
+    b = await startHostApp('postgres', { providers: LEDGER_PROVIDERS, webhooks }, { db, ...FIXTURE_LEDGER });
   });
   afterAll(async () => {
     await a?.close();

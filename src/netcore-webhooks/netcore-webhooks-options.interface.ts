@@ -1,3 +1,8 @@
+import type { Registry } from 'prom-client';
+import type { InjectionToken, ModuleMetadata, Type } from '@nestjs/common';
+import type { NetcoreAnalyticsSink } from './analytics/netcore-analytics-sink.interface';
+import type { NetcoreBillingSink } from './billing/netcore-billing-sink.interface';
+
 /** HMAC of the exact raw request body, sent in a header. */
 export interface NetcoreHmacVerificationOptions {
   scheme: 'hmac';
@@ -11,12 +16,50 @@ export interface NetcoreHmacVerificationOptions {
   encoding?: 'hex' | 'base64';
 }
 
+/**
+ * A static header value, compared in constant time: what Netcore's dashboard custom header sends.
+ * It does not sign the body, so use it over HTTPS (see `requireHttps`).
+ */
+export interface NetcoreSharedSecretVerificationOptions {
+  scheme: 'shared-secret';
+  /** Accepted header values, each at least 16 characters. Several at once allow rotation. */
+  secrets: string[];
+  /** @default 'x-netcore-token' */
+  header?: string;
+}
+
+/**
+ * Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`), for a gateway that
+ * re-signs Netcore's requests in front of this app.
+ */
+export interface NetcoreStandardWebhooksVerificationOptions {
+  scheme: 'standard-webhooks';
+  /** `whsec_<base64>` secrets. Several at once allow rotation. */
+  secrets: string[];
+  /**
+   * Largest accepted distance between `webhook-timestamp` and the server clock, either way (replay window).
+   * @default 300
+   */
+  toleranceSeconds?: number;
+}
+
 /** Explicit opt-out: every request is accepted without proof of origin. */
 export interface NetcoreNoVerificationOptions {
   scheme: 'none';
 }
 
-export type NetcoreVerificationOptions = NetcoreHmacVerificationOptions | NetcoreNoVerificationOptions;
+export type NetcoreVerificationOptions =
+  | NetcoreHmacVerificationOptions
+  | NetcoreSharedSecretVerificationOptions
+  | NetcoreStandardWebhooksVerificationOptions
+  | NetcoreNoVerificationOptions;
+
+/** A verification scheme after defaults were applied. */
+export type ResolvedNetcoreVerificationOptions =
+  | Required<NetcoreHmacVerificationOptions>
+  | Required<NetcoreSharedSecretVerificationOptions>
+  | Required<NetcoreStandardWebhooksVerificationOptions>
+  | NetcoreNoVerificationOptions;
 
 /** Options accepted by `forRoot` and returned by `forRootAsync` factories. */
 export interface NetcoreWebhooksOptions {
@@ -38,6 +81,26 @@ export interface NetcoreWebhooksOptions {
    * `Authorization: Bearer <token>`. Without it those endpoints answer 404.
    */
   admin?: NetcoreAdminOptions;
+  /**
+   * Source addresses allowed to POST webhooks: IPv4/IPv6 addresses or CIDR ranges (`'203.0.113.0/24'`,
+   * `'2001:db8::/32'`). The address is `req.ip`, so the app's `trust proxy` setting decides whether
+   * `X-Forwarded-For` counts. Others get 403. Unset: any source.
+   */
+  allowedIps?: string[];
+  /**
+   * Refuse plain-HTTP requests with 403. Behind a TLS-terminating proxy, set the app's `trust proxy`
+   * so `X-Forwarded-Proto` counts.
+   * @default false
+   */
+  requireHttps?: boolean;
+  /**
+   * Largest request body accepted on the webhook route, in bytes; larger gets 413. The app's JSON body
+   * parser must allow at least this much (`app.useBodyParser('json', { limit })`, see the README).
+   * @default 1048576 (1 MiB)
+   */
+  maxBodyBytes?: number;
+  /** Where the module's Prometheus metrics are registered. */
+  metrics?: NetcoreMetricsOptions;
   /** Retries of an event whose listener threw (exponential backoff with jitter), then a dead letter. */
   retry?: NetcoreRetryOptions;
   /** The recovery sweep that claims due inbox rows (after a crash, a failure, or another instance's death). */
@@ -70,10 +133,33 @@ export interface NetcoreRecoveryOptions {
   batchSize?: number;
 }
 
+export interface NetcoreMetricsOptions {
+  /**
+   * The host's prom-client registry (the one its `/metrics` endpoint serves).
+   * @default prom-client's default registry (`register`)
+   */
+  registry?: Registry;
+  /**
+   * Prefix of every metric name.
+   * @default 'netcore_webhooks_'
+   */
+  prefix?: string;
+}
+
 export interface NetcoreAdminOptions {
   /** Bearer token required by the admin endpoints; use a long random value. */
   token: string;
 }
+
+/**
+ * A host-provided implementation of a sink, declared like a Nest provider. `imports` makes a provider of
+ * another module visible to `useExisting` / `inject`.
+ */
+export type NetcoreSinkOption<T> = (
+  | { useClass: Type<T> }
+  | { useExisting: InjectionToken }
+  | { useFactory: (...args: any[]) => T | Promise<T>; inject?: InjectionToken[] }
+) & { imports?: ModuleMetadata['imports'] };
 
 /** Known when the module is declared (also with `forRootAsync`), because routes are fixed at that point. */
 export interface NetcoreWebhooksModuleExtras {
@@ -84,6 +170,10 @@ export interface NetcoreWebhooksModuleExtras {
   path?: string;
   /** Register the module's exported providers globally. @default false */
   isGlobal?: boolean;
+  /** Replaces the billing sink. @default TypeOrmBillingSink (ledger in `netcore_billing_records`) */
+  billingSink?: NetcoreSinkOption<NetcoreBillingSink>;
+  /** Replaces the analytics sink. @default TypeOrmAnalyticsSink (daily counters) */
+  analyticsSink?: NetcoreSinkOption<NetcoreAnalyticsSink>;
 }
 
 /** Everything `NetcoreWebhooksModule.forRoot()` accepts. */
@@ -91,10 +181,15 @@ export type NetcoreWebhooksModuleOptions = NetcoreWebhooksOptions & NetcoreWebho
 
 /** Options after defaults were applied and every value was checked. */
 export interface ResolvedNetcoreWebhooksOptions {
-  verification: Required<NetcoreHmacVerificationOptions> | NetcoreNoVerificationOptions;
+  verification: ResolvedNetcoreVerificationOptions;
   maxBatchSize: number;
+  /** `null`: any source. */
+  allowedIps: string[] | null;
+  requireHttps: boolean;
+  maxBodyBytes: number;
   processing: 'async' | 'inline';
   admin: NetcoreAdminOptions | null;
+  metrics: Required<NetcoreMetricsOptions>;
   retry: Required<NetcoreRetryOptions>;
   recovery: Required<NetcoreRecoveryOptions>;
   shutdownTimeoutMs: number;

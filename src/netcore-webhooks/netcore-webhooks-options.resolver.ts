@@ -1,14 +1,26 @@
+import { register as defaultRegistry } from 'prom-client';
 import {
   DEFAULT_MAX_BATCH_SIZE,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_METRICS_PREFIX,
   DEFAULT_RECOVERY,
   DEFAULT_RETRY,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  DEFAULT_SHARED_SECRET_HEADER,
   DEFAULT_SIGNATURE_HEADER,
+  DEFAULT_TOLERANCE_SECONDS,
 } from './netcore-webhooks.constants';
 import type {
+  NetcoreMetricsOptions,
+  NetcoreRecoveryOptions,
+  NetcoreRetryOptions,
+  NetcoreVerificationOptions,
   NetcoreWebhooksOptions,
+  ResolvedNetcoreVerificationOptions,
   ResolvedNetcoreWebhooksOptions,
 } from './netcore-webhooks-options.interface';
+import { parseIpAllowlistEntry } from './verification/ip-allowlist';
+import { decodeStandardWebhooksSecret } from './verification/standard-webhooks.verifier';
 
 /** A start-up error that names the option and the fix. */
 export class NetcoreWebhooksConfigurationError extends Error {
@@ -19,14 +31,16 @@ export class NetcoreWebhooksConfigurationError extends Error {
 }
 
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
+const MIN_SHARED_SECRET_LENGTH = 16;
+
+const fail = (message: string): never => {
+  throw new NetcoreWebhooksConfigurationError(message);
+};
 
 /** Applies defaults and checks every option once, so the rest of the module can trust them. */
 export function resolveNetcoreWebhooksOptions(
   options: NetcoreWebhooksOptions | undefined,
 ): ResolvedNetcoreWebhooksOptions {
-  const fail = (message: string): never => {
-    throw new NetcoreWebhooksConfigurationError(message);
-  };
   const verification = options?.verification;
   if (!verification || typeof verification !== 'object') {
     fail(
@@ -46,17 +60,37 @@ export function resolveNetcoreWebhooksOptions(
   if (admin !== null && (typeof admin !== 'object' || typeof admin.token !== 'string' || admin.token.length < 16)) {
     fail("'admin.token' must be a string of at least 16 characters (or leave 'admin' out to disable the admin endpoints).");
   }
-  const integer = (name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number => {
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      fail(`'${name}' must be an integer from ${min} to ${max} (got ${JSON.stringify(value)}).`);
-    }
-    return value as number;
+  return {
+    verification: resolveVerification(verification!),
+    maxBatchSize,
+    processing,
+    admin,
+    allowedIps: resolveAllowedIps(options?.allowedIps),
+    requireHttps: resolveRequireHttps(options?.requireHttps),
+    maxBodyBytes: resolveMaxBodyBytes(options?.maxBodyBytes),
+    metrics: resolveMetrics(options?.metrics),
+    ...resolveReliability(options),
   };
-  const group = (name: string, value: unknown): Record<string, unknown> => {
-    if (value === undefined) return {};
-    if (value === null || typeof value !== 'object') fail(`'${name}' must be an object (got ${JSON.stringify(value)}).`);
-    return value as Record<string, unknown>;
-  };
+}
+
+function integer(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    fail(`'${name}' must be an integer from ${min} to ${max} (got ${JSON.stringify(value)}).`);
+  }
+  return value as number;
+}
+
+function group(name: string, value: unknown): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object') fail(`'${name}' must be an object (got ${JSON.stringify(value)}).`);
+  return value as Record<string, unknown>;
+}
+
+function resolveReliability(options: NetcoreWebhooksOptions | undefined): {
+  retry: Required<NetcoreRetryOptions>;
+  recovery: Required<NetcoreRecoveryOptions>;
+  shutdownTimeoutMs: number;
+} {
   const retryIn = group('retry', options?.retry);
   const retry = {
     maxAttempts: integer('retry.maxAttempts', retryIn.maxAttempts ?? DEFAULT_RETRY.maxAttempts, 1, 1000),
@@ -73,43 +107,120 @@ export function resolveNetcoreWebhooksOptions(
     batchSize: integer('recovery.batchSize', recoveryIn.batchSize ?? DEFAULT_RECOVERY.batchSize, 1, 10_000),
   };
   const shutdownTimeoutMs = integer('shutdownTimeoutMs', options?.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS, 0);
-  const base = { maxBatchSize, processing, admin, retry, recovery, shutdownTimeoutMs };
+  return { retry, recovery, shutdownTimeoutMs };
+}
 
-  switch (verification!.scheme) {
+function resolveVerification(verification: NetcoreVerificationOptions): ResolvedNetcoreVerificationOptions {
+  switch (verification.scheme) {
     case 'none':
-      return { ...base, verification: { scheme: 'none' } };
+      return { scheme: 'none' };
     case 'hmac': {
-      const { secrets, header, algorithm = 'sha256', encoding = 'hex' } = verification!;
-      if (!Array.isArray(secrets) || secrets.length === 0) {
-        fail(
-          "'verification.secrets' must list at least one secret for scheme 'hmac' " +
-            '(is NETCORE_WEBHOOK_SECRET set in the environment?).',
-        );
-      }
-      secrets.forEach((secret, i) => {
-        if (typeof secret !== 'string' || secret.length === 0) {
-          fail(`'verification.secrets[${i}]' is empty or not a string; every secret must be a non-empty string.`);
-        }
-      });
-      const headerName = (header ?? DEFAULT_SIGNATURE_HEADER).toLowerCase();
-      if (!HEADER_NAME.test(headerName)) {
-        fail(`'verification.header' is not a valid HTTP header name (got ${JSON.stringify(header)}).`);
-      }
+      const { algorithm = 'sha256', encoding = 'hex' } = verification;
+      const secrets = checkSecrets(verification.scheme, verification.secrets, 'is NETCORE_WEBHOOK_SECRET set in the environment?');
+      const header = checkHeader(verification.header, DEFAULT_SIGNATURE_HEADER);
       if (algorithm !== 'sha256' && algorithm !== 'sha512') {
         fail(`'verification.algorithm' must be 'sha256' or 'sha512' (got ${String(algorithm)}).`);
       }
       if (encoding !== 'hex' && encoding !== 'base64') {
         fail(`'verification.encoding' must be 'hex' or 'base64' (got ${String(encoding)}).`);
       }
-      return {
-        ...base,
-        verification: { scheme: 'hmac', secrets: [...secrets], header: headerName, algorithm, encoding },
-      };
+      return { scheme: 'hmac', secrets, header, algorithm, encoding };
+    }
+    case 'shared-secret': {
+      const secrets = checkSecrets(verification.scheme, verification.secrets, 'the value of the custom header set in Netcore');
+      secrets.forEach((secret, i) => {
+        if (secret.length < MIN_SHARED_SECRET_LENGTH) {
+          fail(
+            `'verification.secrets[${i}]' is shorter than ${MIN_SHARED_SECRET_LENGTH} characters; a static header must be a long ` +
+              'random value (for example: openssl rand -hex 32).',
+          );
+        }
+      });
+      return { scheme: 'shared-secret', secrets, header: checkHeader(verification.header, DEFAULT_SHARED_SECRET_HEADER) };
+    }
+    case 'standard-webhooks': {
+      const secrets = checkSecrets(verification.scheme, verification.secrets, 'the whsec_ secret of the gateway that signs');
+      secrets.forEach((secret, i) => {
+        try {
+          decodeStandardWebhooksSecret(secret);
+        } catch (error) {
+          fail(`'verification.secrets[${i}]' ${(error as Error).message}.`);
+        }
+      });
+      const toleranceSeconds = verification.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
+      if (!Number.isInteger(toleranceSeconds) || toleranceSeconds < 1 || toleranceSeconds > 3600) {
+        fail(`'verification.toleranceSeconds' must be an integer from 1 to 3600 (got ${String(verification.toleranceSeconds)}).`);
+      }
+      return { scheme: 'standard-webhooks', secrets, toleranceSeconds };
     }
     default:
       return fail(
         `unknown 'verification.scheme' ${JSON.stringify((verification as { scheme?: unknown }).scheme)}; ` +
-          "use 'hmac', or 'none' to opt out explicitly.",
+          "use 'hmac', 'shared-secret', 'standard-webhooks', or 'none' to opt out explicitly.",
       );
   }
+}
+
+function checkSecrets(scheme: string, secrets: unknown, hint: string): string[] {
+  if (!Array.isArray(secrets) || secrets.length === 0) {
+    fail(`'verification.secrets' must list at least one secret for scheme '${scheme}' (${hint}).`);
+  }
+  (secrets as unknown[]).forEach((secret, i) => {
+    if (typeof secret !== 'string' || secret.length === 0) {
+      fail(`'verification.secrets[${i}]' is empty or not a string; every secret must be a non-empty string.`);
+    }
+  });
+  return [...(secrets as string[])];
+}
+
+function checkHeader(header: unknown, fallback: string): string {
+  const name = typeof header === 'string' ? header.toLowerCase() : header === undefined ? fallback : '';
+  if (!HEADER_NAME.test(name)) {
+    fail(`'verification.header' is not a valid HTTP header name (got ${JSON.stringify(header)}).`);
+  }
+  return name;
+}
+
+function resolveAllowedIps(allowedIps: unknown): string[] | null {
+  if (allowedIps === undefined || allowedIps === null) return null;
+  if (!Array.isArray(allowedIps) || allowedIps.length === 0) {
+    fail("'allowedIps' must be a non-empty list of addresses or CIDR ranges such as '203.0.113.0/24' (leave it out to allow any source).");
+  }
+  (allowedIps as unknown[]).forEach((entry, i) => {
+    try {
+      parseIpAllowlistEntry(entry);
+    } catch (error) {
+      fail(
+        `'allowedIps[${i}]' ${(error as Error).message} (got ${JSON.stringify(entry)}); ` +
+          "use an address or CIDR range such as '203.0.113.0/24' or '2001:db8::/32'.",
+      );
+    }
+  });
+  return (allowedIps as string[]).map((entry) => entry.trim());
+}
+
+function resolveRequireHttps(requireHttps: unknown): boolean {
+  if (requireHttps === undefined) return false;
+  if (typeof requireHttps !== 'boolean') fail(`'requireHttps' must be true or false (got ${JSON.stringify(requireHttps)}).`);
+  return requireHttps as boolean;
+}
+
+function resolveMaxBodyBytes(maxBodyBytes: unknown): number {
+  if (maxBodyBytes === undefined) return DEFAULT_MAX_BODY_BYTES;
+  if (typeof maxBodyBytes !== 'number' || !Number.isInteger(maxBodyBytes) || maxBodyBytes < 1024) {
+    fail(`'maxBodyBytes' must be an integer number of bytes, at least 1024 (got ${JSON.stringify(maxBodyBytes)}).`);
+  }
+  return maxBodyBytes as number;
+}
+
+function resolveMetrics(metrics: NetcoreMetricsOptions | undefined): Required<NetcoreMetricsOptions> {
+  const registry = metrics?.registry ?? defaultRegistry;
+  if (typeof registry?.registerMetric !== 'function' || typeof registry?.getSingleMetric !== 'function') {
+    fail("'metrics.registry' must be a prom-client Registry (new Registry() from the prom-client your app uses).");
+  }
+  const prefix = metrics?.prefix ?? DEFAULT_METRICS_PREFIX;
+  if (typeof prefix !== 'string' || !/^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/.test(prefix)) {
+    fail(`'metrics.prefix' must be a Prometheus name prefix such as 'netcore_webhooks_' (got ${JSON.stringify(prefix)}).`);
+  }
+  return { registry, prefix };
 }

@@ -1,5 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { NetcoreAnalyticsSink } from './analytics/netcore-analytics-sink.interface';
+import { NetcoreAnalyticsService } from './analytics/netcore-analytics.service';
+import { NetcoreBillingDecider } from './billing/netcore-billing-decider.service';
+import { NetcoreBillingSink } from './billing/netcore-billing-sink.interface';
+import { NetcoreBillingService } from './billing/netcore-billing.service';
 import { NetcoreDeadLetterService } from './dead-letters/netcore-dead-letter.service';
 import { InboxClaimStore } from './dispatch/inbox-claim.store';
 import { NetcoreEventDispatcher } from './dispatch/netcore-event-dispatcher.service';
@@ -8,14 +13,21 @@ import { NetcoreRecoverySweeper } from './dispatch/netcore-recovery-sweeper.serv
 import { DeliveryStatusEnvelopePipe } from './dto/delivery-status-envelope.pipe';
 import { NETCORE_WEBHOOKS_ENTITIES } from './entities';
 import { NetcoreAdminGuard } from './guards/admin.guard';
+import { NetcoreHttpsGuard } from './guards/https.guard';
+import { NetcoreIpAllowlistGuard } from './guards/ip-allowlist.guard';
 import { NetcoreSignatureGuard } from './guards/signature.guard';
 import { NetcoreIngestService } from './ingest/netcore-ingest.service';
+import { NetcoreWebhooksHealthIndicator } from './health/netcore-webhooks-health.indicator';
+import { AnalyticsListener } from './listeners/analytics.listener';
+import { BillingListener } from './listeners/billing.listener';
 import { MessageStateListener } from './listeners/message-state.listener';
+import { NetcoreWebhooksMetrics } from './metrics/netcore-webhooks-metrics.service';
 import { NetcoreMessageStateWriter } from './messages/netcore-message-state.writer';
 import { NetcoreMessageService } from './messages/netcore-message.service';
 import { NETCORE_WEBHOOKS_OPTIONS } from './netcore-webhooks.constants';
 import { NETCORE_WEBHOOKS_MODULE_OPTIONS, NetcoreWebhooksConfigurableModule } from './netcore-webhooks.module-definition';
 import { resolveNetcoreWebhooksOptions } from './netcore-webhooks-options.resolver';
+import { NetcoreSecurityStats } from './security/netcore-security-stats.service';
 import { createWebhookVerifier } from './verification/create-webhook-verifier';
 import { NETCORE_WEBHOOK_VERIFIER } from './verification/webhook-verifier.interface';
 
@@ -28,6 +40,9 @@ import { NETCORE_WEBHOOK_VERIFIER } from './verification/webhook-verifier.interf
   providers: [
     { provide: NETCORE_WEBHOOKS_OPTIONS, useFactory: resolveNetcoreWebhooksOptions, inject: [NETCORE_WEBHOOKS_MODULE_OPTIONS] },
     { provide: NETCORE_WEBHOOK_VERIFIER, useFactory: createWebhookVerifier, inject: [NETCORE_WEBHOOKS_OPTIONS] },
+    NetcoreSecurityStats,
+    NetcoreHttpsGuard,
+    NetcoreIpAllowlistGuard,
     NetcoreSignatureGuard,
     NetcoreAdminGuard,
     DeliveryStatusEnvelopePipe,
@@ -40,6 +55,14 @@ import { NETCORE_WEBHOOK_VERIFIER } from './verification/webhook-verifier.interf
     NetcoreMessageStateWriter,
     MessageStateListener,
     NetcoreMessageService,
+    NetcoreWebhooksMetrics,
+    NetcoreWebhooksHealthIndicator,
+    // The sinks themselves are provided by the module definition (default or the host's, see billingSink).
+    NetcoreBillingDecider,
+    BillingListener,
+    NetcoreBillingService,
+    AnalyticsListener,
+    NetcoreAnalyticsService,
   ],
   exports: [
     NetcoreMessageService,
@@ -47,7 +70,14 @@ import { NETCORE_WEBHOOK_VERIFIER } from './verification/webhook-verifier.interf
     NetcoreRecoverySweeper,
     NetcoreInboxService,
     NetcoreDeadLetterService,
+    NetcoreSecurityStats,
+    NetcoreWebhooksMetrics,
+    NetcoreWebhooksHealthIndicator,
     NETCORE_WEBHOOKS_OPTIONS,
+    NetcoreBillingService,
+    NetcoreAnalyticsService,
+    NetcoreBillingSink,
+    NetcoreAnalyticsSink,
   ],
 })
 export class NetcoreWebhooksModule extends NetcoreWebhooksConfigurableModule {}

@@ -8,7 +8,8 @@ export async function openDatabase(db: TestDatabase): Promise<DataSource> {
   const ds = new DataSource({
     ...(db.options as object),
     synchronize: false,
+    migrationsRun: false,
     entities: [...NETCORE_WEBHOOKS_ENTITIES, ...FIXTURE_LEDGER_ENTITIES],
-  } as ConstructorParameters<typeof DataSource>[0]);
+  } as unknown as ConstructorParameters<typeof DataSource>[0]);
   return ds.initialize();
 }

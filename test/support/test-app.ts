@@ -1,9 +1,16 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { NETCORE_WEBHOOKS_ENTITIES, NetcoreEventDispatcher } from '../../src';
+import { NetcoreEventDispatcher } from '../../src';
+import type { MigrationInterface } from 'typeorm';
 import { HostAppModule, type HostAppOptions } from '../fixtures/host-app.module';
 import { RecordingListener } from '../fixtures/recording.listener';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './test-databases';
+
+/** The HTTP platforms the module supports. */
+export type HttpAdapterKind = 'express' | 'fastify';
+export const ADAPTERS: HttpAdapterKind[] = ['express', 'fastify'];
 
 export interface TestApp {
   app: INestApplication;
@@ -14,32 +21,59 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Boots the fixture host app on a fresh database, created with rawBody as the README says. */
+export interface HttpOptions {
+  /** Create the app with `rawBody: true`, as the README says. @default true */
+  rawBody?: boolean;
+  logger?: LoggerService | LogLevel[] | false;
+  /** @default 'express' */
+  adapter?: HttpAdapterKind;
+  /** JSON body limit in bytes, set the way the README shows for each adapter; platform default when unset. */
+  bodyLimit?: number;
+  /** Express only: host app-wide setup done before init, as in main.ts (body parser limit, trust proxy). */
+  prepare?: (app: NestExpressApplication) => void;
+  /** Another app's database (two instances); then `close()` leaves it to its owner. */
+  db?: TestDatabase;
+  /** Host entities besides the module's, with the migrations that create their tables. */
+  entities?: Function[];
+  migrations?: (new () => MigrationInterface)[];
+  /** Overrides of the TypeORM options (e.g. a proxy's URL, a busy timeout). */
+  database?: Record<string, unknown>;
+}
+
+/** Boots the fixture host app on a fresh database, on Express or Fastify. */
 export async function startHostApp(
   kind: DatabaseKind,
   options: Omit<HostAppOptions, 'database'> = {},
-  {
-    rawBody = true,
-    db: shared,
-    entities = [],
-    database = {},
-  }: {
-    rawBody?: boolean;
-    /** Another app's database (two instances); then `close()` leaves it to its owner. */
-    db?: TestDatabase;
-    /** Host entities besides the module's. */
-    entities?: Function[];
-    /** Overrides of the TypeORM options (e.g. a proxy's URL). */
-    database?: Record<string, unknown>;
-  } = {},
+  { rawBody = true, logger = ['error'], adapter = 'express', bodyLimit, prepare, db: shared, entities = [], migrations = [], database = {} }: HttpOptions = {},
 ): Promise<TestApp> {
+  if (adapter === 'fastify' && prepare) throw new Error('startHostApp: prepare() is for Express; use bodyLimit on Fastify');
   const db = shared ?? (await createTestDatabase(kind));
-  const typeorm = { ...db.options, ...database, entities: [...NETCORE_WEBHOOKS_ENTITIES, ...entities] } as HostAppOptions['database'];
+  const base = db.options as { entities: Function[]; migrations: Function[] };
+  const typeorm = {
+    ...db.options,
+    ...database,
+    entities: [...base.entities, ...entities],
+    migrations: [...base.migrations, ...migrations],
+  } as HostAppOptions['database'];
   const moduleRef = await Test.createTestingModule({
     imports: [HostAppModule.register({ ...options, database: typeorm })],
   }).compile();
-  const app = moduleRef.createNestApplication({ rawBody, logger: ['error'] });
-  await app.init();
+  let app: INestApplication;
+  if (adapter === 'fastify') {
+    const fastify = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(bodyLimit ? { bodyLimit } : {}), {
+      rawBody,
+      logger,
+    });
+    await fastify.init();
+    await fastify.getHttpAdapter().getInstance().ready();
+    app = fastify;
+  } else {
+    const express = moduleRef.createNestApplication<NestExpressApplication>({ rawBody, logger });
+    if (bodyLimit) express.useBodyParser('json', { limit: bodyLimit });
+    prepare?.(express);
+    await express.init();
+    app = express;
+  }
   const dispatcher = app.get(NetcoreEventDispatcher);
   return {
     app,

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit, Op
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { netcoreMessageEventName } from '../events/netcore-message-events';
 import { NetcoreMessageEvent } from '../events/netcore-message.event';
+import { NetcoreWebhooksMetrics } from '../metrics/netcore-webhooks-metrics.service';
 import { NETCORE_WEBHOOKS_OPTIONS } from '../netcore-webhooks.constants';
 import type { ResolvedNetcoreWebhooksOptions } from '../netcore-webhooks-options.interface';
 import { NetcoreWebhooksConfigurationError } from '../netcore-webhooks-options.resolver';
@@ -26,6 +27,7 @@ export class NetcoreEventDispatcher implements OnModuleInit, BeforeApplicationSh
     private readonly claims: InboxClaimStore,
     @Inject(NETCORE_WEBHOOKS_OPTIONS) private readonly options: ResolvedNetcoreWebhooksOptions,
     @Optional() private readonly emitter?: EventEmitter2,
+    @Optional() private readonly metrics?: NetcoreWebhooksMetrics,
   ) {}
 
   onModuleInit(): void {
@@ -71,7 +73,8 @@ export class NetcoreEventDispatcher implements OnModuleInit, BeforeApplicationSh
       }
       const event = NetcoreMessageEvent.fromDeliveryStatus(stored.id, stored.raw);
       try {
-        await this.emitter!.emitAsync(netcoreMessageEventName(stored.status), event);
+        const emit = () => this.emitter!.emitAsync(netcoreMessageEventName(stored.status), event);
+        await (this.metrics ? this.metrics.timeDispatch(emit) : emit());
         processed.set(stored.claim, [...(processed.get(stored.claim) ?? []), stored.id]);
       } catch (error) {
         await this.handleFailure(stored, error);
@@ -108,6 +111,7 @@ export class NetcoreEventDispatcher implements OnModuleInit, BeforeApplicationSh
 
   private async handleFailure(stored: StoredEvent, error: unknown): Promise<void> {
     const reason = (error as Error)?.message ?? String(error);
+    this.metrics?.processingFailed(stored.status);
     const outcome = await this.claims.recordFailure(stored, error);
     switch (outcome.state) {
       case 'failed':
@@ -117,6 +121,7 @@ export class NetcoreEventDispatcher implements OnModuleInit, BeforeApplicationSh
         for (const listener of this.retryListeners) listener(outcome.nextAttemptAt);
         break;
       case 'dead':
+        this.metrics?.deadLettered('processing');
         this.logger.error(
           `Listener failed for event ${stored.id} (message.${stored.status}) on attempt ${outcome.attempts}; moved to the dead letters: ${reason}`,
         );

@@ -13,10 +13,12 @@ import { NetcoreEventDispatcher } from './netcore-event-dispatcher.service';
 export class NetcoreRecoverySweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('NetcoreWebhooks');
   private timer?: NodeJS.Timeout;
+  private startTimer?: NodeJS.Timeout;
   private wakeAt = Infinity;
   private retriesDue: number[] = [];
   private running = false;
   private stopped = false;
+  private startUp?: () => void;
 
   constructor(
     private readonly claims: InboxClaimStore,
@@ -26,14 +28,29 @@ export class NetcoreRecoverySweeper implements OnApplicationBootstrap, OnModuleD
     dispatcher.onRetryScheduled((at) => this.onRetry(at.getTime()));
   }
 
-  /** The start-up sweep begins at once, so `whenIdle()` right after start-up already waits for it. */
+  /**
+   * The start-up sweep runs once start-up has finished (next macrotask), and is counted as in flight from
+   * now on, so `whenIdle()` right after start-up already waits for it.
+   */
   onApplicationBootstrap(): void {
-    this.run();
+    void this.dispatcher.track(
+      new Promise<void>((resolve) => {
+        this.startUp = () => {
+          this.startUp = undefined;
+          this.run();
+          resolve();
+        };
+        this.startTimer = setTimeout(() => this.startUp?.(), 0);
+        this.startTimer.unref();
+      }),
+    );
   }
 
   onModuleDestroy(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.startTimer);
+    this.startUp?.(); // settles the start-up promise; run() does nothing once stopped
   }
 
   /** Claims and dispatches due rows until none are left (or the app is closing); returns how many. */
@@ -52,7 +69,8 @@ export class NetcoreRecoverySweeper implements OnApplicationBootstrap, OnModuleD
   }
 
   private wakeUpAt(at: number): void {
-    if (this.stopped || this.running || at >= this.wakeAt) return;
+    // Before the start-up sweep, or during a sweep, the next wake-up is set when that sweep ends.
+    if (this.stopped || this.startUp || this.running || at >= this.wakeAt) return;
     this.wakeAt = at;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.run(), Math.max(0, at - Date.now()));

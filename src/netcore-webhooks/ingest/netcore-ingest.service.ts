@@ -1,13 +1,15 @@
-import { Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, Logger, Optional, ServiceUnavailableException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource, In, type EntityManager } from 'typeorm';
 import { insertOnConflict } from '../database/insert-on-conflict';
+import { isDataError } from '../database/is-data-error';
 import { validateDeliveryStatus } from '../dto/validate-delivery-status';
 import { InboxClaimStore } from '../dispatch/inbox-claim.store';
 import { NetcoreEventDispatcher, type StoredEvent } from '../dispatch/netcore-event-dispatcher.service';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
 import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
+import { NetcoreWebhooksMetrics } from '../metrics/netcore-webhooks-metrics.service';
 import { NETCORE_WEBHOOKS_OPTIONS } from '../netcore-webhooks.constants';
 import type { ResolvedNetcoreWebhooksOptions } from '../netcore-webhooks-options.interface';
 import { idempotencyKey } from './idempotency-key';
@@ -33,6 +35,7 @@ export class NetcoreIngestService {
     private readonly dispatcher: NetcoreEventDispatcher,
     private readonly claims: InboxClaimStore,
     @Inject(NETCORE_WEBHOOKS_OPTIONS) private readonly options: ResolvedNetcoreWebhooksOptions,
+    @Optional() private readonly metrics?: NetcoreWebhooksMetrics,
   ) {}
 
   async ingest(items: readonly unknown[]): Promise<NetcoreIngestResult> {
@@ -87,9 +90,19 @@ export class NetcoreIngestService {
     try {
       stored = await this.dataSource.transaction((manager) => this.store(manager, pending, rejected));
     } catch (error) {
+      if (isDataError(error)) {
+        // A value validation let through but the database refuses: a retry would fail forever, so it is a 400.
+        this.logger.error(
+          `Refused a batch of ${items.length} item(s) the database cannot store: ${truncateForLog(String((error as Error)?.message ?? error))} ` +
+            `payload=${truncateForLog(JSON.stringify(items))}`,
+        );
+        this.metrics?.requestRejected('unstorable_batch');
+        throw new BadRequestException('The batch holds a value that cannot be stored; nothing was stored');
+      }
       this.logger.error(
         `Could not store a batch of ${items.length} item(s); answering 503 so Netcore retries: ${truncateForLog(String((error as Error)?.message ?? error))}`,
       );
+      this.metrics?.requestRejected('storage_unavailable');
       throw new ServiceUnavailableException('Webhook storage is unavailable; retry later');
     }
     duplicates += pending.length - stored.length;
@@ -101,6 +114,7 @@ export class NetcoreIngestService {
     if (this.options.processing === 'inline') await dispatched;
 
     const result: NetcoreIngestResult = { accepted: stored.length, duplicates, rejected: rejectedCount };
+    this.metrics?.batchStored(items.length, result, Date.now() - started);
     this.logger.log(
       `Batch of ${items.length}: accepted=${result.accepted} duplicates=${result.duplicates} rejected=${result.rejected} ms=${Date.now() - started}`,
     );

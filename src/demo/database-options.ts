@@ -1,0 +1,19 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+import { NETCORE_WEBHOOKS_ENTITIES, netcoreWebhooksMigrations } from '../index';
+
+/**
+ * The demo app's database, from the environment: PostgreSQL when DATABASE_URL is set, else an SQLite file.
+ * The schema comes from the module's migrations (run at start-up), never from `synchronize`.
+ * Shared by the demo app and `ormconfig.ts` (TypeORM CLI).
+ */
+export function demoDataSourceOptions(env: NodeJS.ProcessEnv = process.env): DataSourceOptions {
+  const entities = [...NETCORE_WEBHOOKS_ENTITIES];
+  if (env.DATABASE_URL) {
+    return { type: 'postgres', url: env.DATABASE_URL, entities, migrations: netcoreWebhooksMigrations('postgres') };
+  }
+  const database = resolve(env.DATABASE_PATH ?? 'data/netcore-webhooks.sqlite');
+  mkdirSync(dirname(database), { recursive: true });
+  return { type: 'better-sqlite3', database, enableWAL: true, entities, migrations: netcoreWebhooksMigrations('better-sqlite3') };
+}
