@@ -18,6 +18,8 @@ interface Outage {
   database: Record<string, unknown>;
   begin(): Promise<void>;
   end(): Promise<void>;
+  /** Releases what the outage itself holds (the proxy's listening socket). */
+  dispose(): Promise<void>;
 }
 
 async function outageFor(kind: DatabaseKind, db: TestDatabase): Promise<Outage> {
@@ -26,7 +28,12 @@ async function outageFor(kind: DatabaseKind, db: TestDatabase): Promise<Outage> 
     const url = new URL(options.url!);
     const proxy = await new TcpProxy(url.hostname, Number(url.port)).start();
     url.port = String(proxy.port);
-    return { database: { url: url.toString() }, begin: () => proxy.cut(), end: async () => void (await proxy.restore()) };
+    return {
+      database: { url: url.toString() },
+      begin: () => proxy.cut(),
+      end: async () => void (await proxy.restore()),
+      dispose: () => proxy.cut(),
+    };
   }
   // Another connection's exclusive write transaction: every write of the app is refused once its busy timeout ends.
   let locker: DataSource | null = null;
@@ -42,6 +49,7 @@ async function outageFor(kind: DatabaseKind, db: TestDatabase): Promise<Outage> 
       await locker.destroy();
       locker = null;
     },
+    dispose: async () => undefined,
   };
 }
 
@@ -64,6 +72,7 @@ describe.each(DATABASES)('database unavailable (%s)', (kind) => {
   afterAll(async () => {
     await outage?.end();
     await t?.close();
+    await outage?.dispose();
     await db?.drop();
   });
 
