@@ -13,6 +13,7 @@ import {
   Type,
   UseGuards,
 } from '@nestjs/common';
+import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
 import { NetcoreAdminGuard } from '../guards/admin.guard';
 import { NetcoreDeadLetterService } from './netcore-dead-letter.service';
@@ -44,6 +45,10 @@ function ids(body: unknown): string[] {
 
 /** Admin endpoints under `<path>/dead-letters`; 404 unless `admin.token` is configured (NetcoreAdminGuard). */
 export function createNetcoreDeadLettersController(path: string): Type<unknown> {
+  @ApiTags('Netcore webhooks admin')
+  @ApiBearerAuth()
+  @ApiResponse({ status: 401, description: 'Missing or wrong admin bearer token' })
+  @ApiResponse({ status: 404, description: 'Admin endpoints are disabled (no admin.token configured), or no such dead letter' })
   @Controller(`${path.replace(/\/+$/, '')}/dead-letters`)
   @UseGuards(NetcoreAdminGuard)
   class NetcoreDeadLettersController {
