@@ -1,0 +1,42 @@
+'use strict';
+// node bench/profile-top.js <file.cpuprofile> [n]: self time by function, and by package/area, heaviest first.
+const { readFileSync } = require('node:fs');
+
+const [file, n = '25'] = process.argv.slice(2);
+if (!file) {
+  process.stderr.write('usage: node bench/profile-top.js <file.cpuprofile> [n]\n');
+  process.exit(1);
+}
+const profile = JSON.parse(readFileSync(file, 'utf8'));
+const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+const self = new Map();
+const deltas = profile.timeDeltas;
+for (let i = 0; i < profile.samples.length; i++) {
+  const id = profile.samples[i];
+  self.set(id, (self.get(id) ?? 0) + (deltas[i] ?? 0));
+}
+const total = [...self.values()].reduce((a, b) => a + b, 0);
+
+function area(url) {
+  if (!url) return '(native/vm)';
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (m) return m[1];
+  if (url.startsWith('node:')) return 'node core';
+  const d = /\/dist\/(.*)$/.exec(url);
+  return d ? `ours: ${d[1].split('/').slice(0, -1).join('/') || d[1]}` : url;
+}
+
+const fnTotals = new Map();
+const areaTotals = new Map();
+for (const [id, us] of self) {
+  const { callFrame: f } = byId.get(id);
+  const name = `${f.functionName || '(anonymous)'} ${f.url ? `${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/')}:${f.lineNumber + 1}` : ''}`;
+  fnTotals.set(name, (fnTotals.get(name) ?? 0) + us);
+  const a = area(f.url);
+  areaTotals.set(a, (areaTotals.get(a) ?? 0) + us);
+}
+const pct = (us) => `${((100 * us) / total).toFixed(1).padStart(5)}%`;
+process.stdout.write(`total sampled ${(total / 1e6).toFixed(1)} s\n\nby area:\n`);
+for (const [a, us] of [...areaTotals].sort((x, y) => y[1] - x[1]).slice(0, 15)) process.stdout.write(`${pct(us)}  ${a}\n`);
+process.stdout.write('\nby function (self time):\n');
+for (const [name, us] of [...fnTotals].sort((x, y) => y[1] - x[1]).slice(0, Number(n))) process.stdout.write(`${pct(us)}  ${name}\n`);
