@@ -40,3 +40,21 @@ process.stdout.write(`total sampled ${(total / 1e6).toFixed(1)} s\n\nby area:\n`
 for (const [a, us] of [...areaTotals].sort((x, y) => y[1] - x[1]).slice(0, 15)) process.stdout.write(`${pct(us)}  ${a}\n`);
 process.stdout.write('\nby function (self time):\n');
 for (const [name, us] of [...fnTotals].sort((x, y) => y[1] - x[1]).slice(0, Number(n))) process.stdout.write(`${pct(us)}  ${name}\n`);
+
+// Inclusive time of our own functions (dist/), to see which step of the pipeline costs what.
+const parent = new Map();
+for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+const inclusive = new Map();
+for (const [id, us] of self) {
+  const seen = new Set();
+  for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+    const { callFrame: f } = byId.get(cur);
+    if (!/\/dist\//.test(f.url) && !/(typeorm\/(query-builder|entity-manager|data-source)|class-validator\/cjs\/validation\/Validator\.js|@nestjs\/core\/router\/router-execution|body-parser\/lib\/types)/.test(f.url)) continue;
+    const name = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/')}:${f.lineNumber + 1}`;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    inclusive.set(name, (inclusive.get(name) ?? 0) + us);
+  }
+}
+process.stdout.write('\ninclusive (ours and main library entry points):\n');
+for (const [name, us] of [...inclusive].sort((x, y) => y[1] - x[1]).slice(0, Number(n))) process.stdout.write(`${pct(us)}  ${name}\n`);

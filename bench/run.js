@@ -113,6 +113,16 @@ function rssMb(pid) {
   }
 }
 
+/** CPU seconds (user + system) the process used so far; a noise-resistant cost next to req/s. */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
 async function startServer({ script, env, logFile, cpuProfDir }) {
   const port = await freePort();
   const fd = openSync(logFile, 'a');
@@ -265,8 +275,8 @@ function markdown(result) {
       `. Express adapter. ${result.options.connections} connections, ${result.options.duration} s per run after a ` +
       `${result.options.warmup} s warm-up. Server and load generator (autocannon) share the same ${m.cores} cores.`,
     '',
-    '| database | events/req | bare req/s | module req/s | ratio | events/s | p50 | p99 | backlog drained after | end-to-end events/s | RSS before → after | targets |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| database | events/req | bare req/s | module req/s | ratio | events/s | p50 | p99 | backlog drained after | end-to-end events/s | server CPU per event (bare per request) | RSS before → after | targets |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const c of result.cases) {
     const v = verdicts(c);
@@ -275,6 +285,7 @@ function markdown(result) {
       `| ${c.database} | ${c.eventsPerRequest} | ${fmt(c.bare.reqPerSec)} | ${fmt(c.module.reqPerSec)} | ${c.ratio.toFixed(2)} | ` +
         `${fmt(c.module.eventsPerSec)} | ${c.module.p50} ms | ${c.module.p99} ms | ` +
         `${c.drainSec === null ? 'not drained' : `${c.drainSec.toFixed(2)} s`} | ${fmt(c.endToEndEventsPerSec)} | ` +
+        `${fmt(c.serverCpuUsPerEvent)} µs (${fmt(c.bareCpuUsPerRequest)} µs) | ` +
         `${c.rssBeforeMb} → ${c.rssAfterMb} MB | ${targets} |`,
     );
   }
@@ -366,15 +377,20 @@ async function main() {
             await waitForDrain(inbox, Date.now(), args.drainTimeout);
           }
           log(`${label}: bare Nest`);
+          const bareCpu = cpuSeconds(bare.pid);
           const bareLoad = summarise(await runLoad({ ...common, port: bare.port, idPrefix: `${idPrefix}b` }), eventsPerRequest);
+          bareLoad.cpuUsPerRequest = ((cpuSeconds(bare.pid) - bareCpu) * 1e6) / Math.max(1, bareLoad.ok);
           const before = await inbox.counts();
           const rssBeforeMb = rssMb(server.pid);
           log(`${label}: module`);
           const started = Date.now();
+          const moduleCpu = cpuSeconds(server.pid);
           const moduleLoad = summarise(await runLoad({ ...common, port: server.port, idPrefix: `${idPrefix}m` }), eventsPerRequest);
           const loadEnded = Date.now();
           const atEnd = await inbox.counts();
           const { drainSec, counts } = await waitForDrain(inbox, loadEnded, args.drainTimeout);
+          // Server CPU for ingest and processing of this run's events, per event (drain included).
+          const moduleCpuSec = cpuSeconds(server.pid) - moduleCpu;
           const rssAfterMb = rssMb(server.pid);
           const total = (c) => Object.values(c).reduce((a, b) => a + b, 0);
           const stored = total(counts) - total(before);
@@ -393,6 +409,8 @@ async function main() {
             endToEndEventsPerSec: drainSec === null ? null : processed / ((loadEnded - started) / 1000 + drainSec),
             rssBeforeMb,
             rssAfterMb,
+            serverCpuUsPerEvent: (moduleCpuSec * 1e6) / Math.max(1, moduleLoad.ok * eventsPerRequest),
+            bareCpuUsPerRequest: bareLoad.cpuUsPerRequest,
           };
           cases.push(c);
           log(
@@ -400,7 +418,8 @@ async function main() {
               `${fmt(moduleLoad.eventsPerSec)} events/s, p50 ${moduleLoad.p50} ms, p99 ${moduleLoad.p99} ms, ` +
               `non-2xx ${moduleLoad.non2xx}, errors ${moduleLoad.errors}; pending at end ${c.pendingAtLoadEnd}, ` +
               `drained after ${drainSec === null ? 'TIMEOUT' : `${drainSec.toFixed(2)} s`}, stored ${stored}, processed ${processed}, ` +
-              `failed ${c.failedOrDead}; RSS ${rssBeforeMb} -> ${rssAfterMb} MB`,
+              `failed ${c.failedOrDead}; RSS ${rssBeforeMb} -> ${rssAfterMb} MB; server CPU ${fmt(c.serverCpuUsPerEvent)} µs/event ` +
+              `(bare ${fmt(c.bareCpuUsPerRequest)} µs/request)`,
           );
         } finally {
           await inbox.close();

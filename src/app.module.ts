@@ -13,7 +13,18 @@ export function databaseOptions(env: NodeJS.ProcessEnv = process.env): TypeOrmMo
   if (env.DATABASE_URL) return { ...common, type: 'postgres', url: env.DATABASE_URL };
   const database = resolve(env.DATABASE_PATH ?? 'data/netcore-webhooks.sqlite');
   mkdirSync(dirname(database), { recursive: true });
-  return { ...common, type: 'better-sqlite3', database, enableWAL: true };
+  // WAL with synchronous=NORMAL: a commit is durable against process crashes and is fsynced at checkpoints,
+  // the usual WAL setting (FULL fsyncs every commit). busy_timeout: wait for another writer instead of failing.
+  return {
+    ...common,
+    type: 'better-sqlite3',
+    database,
+    enableWAL: true,
+    timeout: 5000,
+    prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+      db.pragma('synchronous = NORMAL');
+    },
+  };
 }
 
 function webhookSecret(env: NodeJS.ProcessEnv = process.env): string {

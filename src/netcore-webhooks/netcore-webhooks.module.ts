@@ -5,6 +5,7 @@ import { DeliveryStatusEnvelopePipe } from './dto/delivery-status-envelope.pipe'
 import { NETCORE_WEBHOOKS_ENTITIES } from './entities';
 import { NetcoreAdminGuard } from './guards/admin.guard';
 import { NetcoreSignatureGuard } from './guards/signature.guard';
+import { NetcoreInboxWriter } from './ingest/netcore-inbox-writer.service';
 import { NetcoreIngestService } from './ingest/netcore-ingest.service';
 import { MessageStateListener } from './listeners/message-state.listener';
 import { NetcoreMessageStateWriter } from './messages/netcore-message-state.writer';
@@ -27,6 +28,7 @@ import { NETCORE_WEBHOOK_VERIFIER } from './verification/webhook-verifier.interf
     NetcoreSignatureGuard,
     NetcoreAdminGuard,
     DeliveryStatusEnvelopePipe,
+    NetcoreInboxWriter,
     NetcoreIngestService,
     NetcoreEventDispatcher,
     NetcoreMessageStateWriter,

@@ -1,8 +1,5 @@
 import { Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
-import { DataSource, In, type EntityManager } from 'typeorm';
-import { insertOnConflict } from '../database/insert-on-conflict';
 import { validateDeliveryStatus } from '../dto/validate-delivery-status';
 import { NetcoreEventDispatcher, type StoredEvent } from '../dispatch/netcore-event-dispatcher.service';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
@@ -10,25 +7,18 @@ import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
 import { NETCORE_WEBHOOKS_OPTIONS } from '../netcore-webhooks.constants';
 import type { ResolvedNetcoreWebhooksOptions } from '../netcore-webhooks-options.interface';
 import { idempotencyKey } from './idempotency-key';
+import type { PendingInboxRow } from './inbox-write';
+import { NetcoreInboxWriter } from './netcore-inbox-writer.service';
 import type { NetcoreIngestResult } from './netcore-ingest-result';
 import { truncateForLog } from './truncate-for-log';
 
-interface PendingRow {
-  row: NetcoreWebhookEvent;
-  raw: Record<string, unknown>;
-  /** Repeats of the same key within this batch. */
-  repeats: number;
-}
-
-const CHUNK = 500;
-
-/** Validates each item on its own and stores the batch in one transaction, before anything is acknowledged. */
+/** Validates each item on its own and stores the batch (grouped with concurrent ones) before anything is acknowledged. */
 @Injectable()
 export class NetcoreIngestService {
   private readonly logger = new Logger('NetcoreWebhooks');
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly inbox: NetcoreInboxWriter,
     private readonly dispatcher: NetcoreEventDispatcher,
     @Inject(NETCORE_WEBHOOKS_OPTIONS) private readonly options: ResolvedNetcoreWebhooksOptions,
   ) {}
@@ -36,7 +26,7 @@ export class NetcoreIngestService {
   async ingest(items: readonly unknown[]): Promise<NetcoreIngestResult> {
     const started = Date.now();
     const now = new Date(started);
-    const byKey = new Map<string, PendingRow>();
+    const byKey = new Map<string, PendingInboxRow>();
     const rejectedByFingerprint = new Map<string, NetcoreDeadLetter>();
     let duplicates = 0;
     let rejectedCount = 0;
@@ -79,7 +69,7 @@ export class NetcoreIngestService {
     const rejected = [...rejectedByFingerprint.values()];
     let stored: StoredEvent[];
     try {
-      stored = await this.dataSource.transaction((manager) => this.store(manager, pending, rejected));
+      stored = await this.inbox.write({ rows: pending, deadLetters: rejected });
     } catch (error) {
       this.logger.error(
         `Could not store a batch of ${items.length} item(s); answering 503 so Netcore retries: ${truncateForLog(String((error as Error)?.message ?? error))}`,
@@ -95,7 +85,8 @@ export class NetcoreIngestService {
     else this.dispatcher.schedule(stored);
 
     const result: NetcoreIngestResult = { accepted: stored.length, duplicates, rejected: rejectedCount };
-    this.logger.log(
+    // One line per request is noise at production rates: verbose, which the demo app shows outside production.
+    this.logger.verbose(
       `Batch of ${items.length}: accepted=${result.accepted} duplicates=${result.duplicates} rejected=${result.rejected} ms=${Date.now() - started}`,
     );
     return result;
@@ -124,56 +115,5 @@ export class NetcoreIngestService {
         resolution: null,
       } satisfies NetcoreDeadLetter),
     );
-  }
-
-  /** Inserts new keys, counts the rest as duplicates; returns what this request stored first. */
-  private async store(manager: EntityManager, pending: PendingRow[], rejected: NetcoreDeadLetter[]): Promise<StoredEvent[]> {
-    const stored: StoredEvent[] = [];
-    const inbox = manager.getRepository(NetcoreWebhookEvent);
-    for (let i = 0; i < pending.length; i += CHUNK) {
-      const chunk = pending.slice(i, i + CHUNK);
-      for (const p of chunk) p.row.duplicates = p.repeats;
-      await inbox
-        .createQueryBuilder()
-        .insert()
-        .values(chunk.map((p) => p.row))
-        .orIgnore()
-        .updateEntity(false)
-        .execute();
-      // Our ids that are now in the table are the rows this request inserted; a key already present kept its old id.
-      const inserted = new Set(
-        (await inbox.find({ select: { id: true }, where: { id: In(chunk.map((p) => p.row.id)) } })).map((r) => r.id),
-      );
-      const increments = new Map<number, string[]>();
-      for (const p of chunk) {
-        if (inserted.has(p.row.id)) {
-          stored.push({ id: p.row.id, status: p.row.status, raw: p.raw });
-        } else {
-          const keys = increments.get(p.repeats + 1) ?? [];
-          keys.push(p.row.idempotencyKey);
-          increments.set(p.repeats + 1, keys);
-        }
-      }
-      for (const [by, keys] of increments) {
-        await inbox
-          .createQueryBuilder()
-          .update()
-          .set({ duplicates: () => `duplicates + ${by}` })
-          .where({ idempotencyKey: In(keys) })
-          .execute();
-      }
-    }
-    if (rejected.length) {
-      const table = manager.connection.getMetadata(NetcoreDeadLetter).tableName;
-      for (let i = 0; i < rejected.length; i += CHUNK) {
-        await insertOnConflict(
-          manager,
-          NetcoreDeadLetter,
-          rejected.slice(i, i + CHUNK),
-          `("fingerprint") DO UPDATE SET "occurrences" = "${table}"."occurrences" + EXCLUDED."occurrences"`,
-        );
-      }
-    }
-    return stored;
   }
 }

@@ -1,0 +1,68 @@
+import type { DataSource } from 'typeorm';
+import { EntityInsert } from '../database/entity-insert';
+import type { SqlStatement } from '../database/sql-steps';
+import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
+
+/** PostgreSQL allows 65535 parameters per statement; a 14-column row needs 14. */
+const POSTGRES_ROWS_PER_INSERT = 1000;
+/** SQLite: row counts are powers of two up to this, so a few prepared statements serve every batch size. */
+const SQLITE_ROWS_PER_INSERT = 256;
+const KEYS_PER_UPDATE = 500;
+
+/**
+ * SQL of the inbox hot path: a multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING "id" (PostgreSQL, and
+ * SQLite since 3.35) tells which rows this statement inserted, without reading them back.
+ */
+export class InboxStatements {
+  private readonly table: string;
+  private readonly key: string;
+  private readonly duplicates: string;
+  private readonly sqlite: boolean;
+  private readonly inserts: EntityInsert<NetcoreWebhookEvent>;
+
+  constructor(private readonly dataSource: DataSource) {
+    const metadata = dataSource.getMetadata(NetcoreWebhookEvent);
+    const driver = dataSource.driver;
+    const name = (property: keyof NetcoreWebhookEvent) => driver.escape(metadata.findColumnWithPropertyName(property)!.databaseName);
+    this.table = metadata.schema ? `${driver.escape(metadata.schema)}.${driver.escape(metadata.tableName)}` : driver.escape(metadata.tableName);
+    this.key = name('idempotencyKey');
+    this.duplicates = name('duplicates');
+    this.inserts = new EntityInsert(dataSource, NetcoreWebhookEvent, ` ON CONFLICT (${this.key}) DO NOTHING RETURNING ${name('id')} AS "id"`);
+    this.sqlite = dataSource.options.type === 'better-sqlite3';
+  }
+
+  /** Splits rows into the sizes `insert` is called with. */
+  chunks<T>(rows: T[]): T[][] {
+    const out: T[][] = [];
+    let i = 0;
+    while (i < rows.length) {
+      const left = rows.length - i;
+      let size = this.sqlite ? SQLITE_ROWS_PER_INSERT : Math.min(left, POSTGRES_ROWS_PER_INSERT);
+      while (size > left) size >>= 1;
+      out.push(rows.slice(i, i + size));
+      i += size;
+    }
+    return out;
+  }
+
+  /** Inserts rows whose key is new; returns the ids of the rows inserted. */
+  insert(rows: NetcoreWebhookEvent[]): SqlStatement {
+    return this.inserts.statement(rows);
+  }
+
+  /** Counts `by` more arrivals on the rows with these keys (events already stored). */
+  *incrementDuplicates(by: number, keys: string[]): Generator<SqlStatement> {
+    for (let i = 0; i < keys.length; i += KEYS_PER_UPDATE) {
+      const chunk = keys.slice(i, i + KEYS_PER_UPDATE);
+      const list = chunk.map((_, j) => this.parameter(j + 1)).join(', ');
+      yield {
+        sql: `UPDATE ${this.table} SET ${this.duplicates} = ${this.duplicates} + ${this.parameter(0)} WHERE ${this.key} IN (${list})`,
+        parameters: [by, ...chunk],
+      };
+    }
+  }
+
+  private parameter(index: number): string {
+    return this.dataSource.driver.createParameter(`p${index}`, index);
+  }
+}
