@@ -40,6 +40,8 @@ export class DeliveryStatusPricingDto {
  * Decorators run bottom-up and validation stops at the first error per field, so the type check sits last.
  */
 export class DeliveryStatusDto {
+  // PostgreSQL refuses NUL in text: without this check such an item would fail the whole request with 503, forever.
+  @Matches(/^[^\u0000]*$/, { message: 'ncmessage_id must not contain NUL characters' })
   @IsNotEmpty()
   @MaxLength(128)
   @IsString()

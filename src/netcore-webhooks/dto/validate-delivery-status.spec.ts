@@ -54,6 +54,10 @@ describe('validateDeliveryStatus', () => {
     expect(errorsOf({ ...valid(), status: 'READ' }).join()).toMatch(/lower-case token/);
   });
 
+  it('rejects an ncmessage_id containing a NUL character, which PostgreSQL cannot store', () => {
+    expect(errorsOf({ ...valid(), ncmessage_id: 'm\u0000' }).join()).toMatch(/ncmessage_id must not contain NUL/);
+  });
+
   it('rejects an item that is not an object', () => {
     expect(errorsOf('hello')).toEqual(['item must be a JSON object']);
     expect(errorsOf([1])).toEqual(['item must be a JSON object']);
