@@ -7,6 +7,7 @@ import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
 import { NETCORE_WEBHOOKS_OPTIONS } from '../netcore-webhooks.constants';
 import type { ResolvedNetcoreWebhooksOptions } from '../netcore-webhooks-options.interface';
 import { idempotencyKey } from './idempotency-key';
+import { timeOrderedId } from './time-ordered-id';
 import type { PendingInboxRow } from './inbox-write';
 import { NetcoreInboxWriter } from './netcore-inbox-writer.service';
 import type { NetcoreIngestResult } from './netcore-ingest-result';
@@ -47,7 +48,7 @@ export class NetcoreIngestService {
         continue;
       }
       const row = Object.assign(new NetcoreWebhookEvent(), {
-        id: randomUUID(),
+        id: timeOrderedId(started),
         idempotencyKey: key,
         ncmessageId: result.item.ncmessage_id,
         status: result.item.status,
