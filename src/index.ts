@@ -5,10 +5,13 @@ export type {
   NetcoreAdminOptions,
   NetcoreHmacVerificationOptions,
   NetcoreNoVerificationOptions,
+  NetcoreSharedSecretVerificationOptions,
+  NetcoreStandardWebhooksVerificationOptions,
   NetcoreVerificationOptions,
   NetcoreWebhooksModuleExtras,
   NetcoreWebhooksModuleOptions,
   NetcoreWebhooksOptions,
+  ResolvedNetcoreVerificationOptions,
   ResolvedNetcoreWebhooksOptions,
 } from './netcore-webhooks/netcore-webhooks-options.interface';
 export { NETCORE_WEBHOOKS_OPTIONS } from './netcore-webhooks/netcore-webhooks.constants';
@@ -33,9 +36,20 @@ export type { NetcoreIngestResult } from './netcore-webhooks/ingest/netcore-inge
 
 export { NetcoreAdminGuard } from './netcore-webhooks/guards/admin.guard';
 export { NetcoreSignatureGuard } from './netcore-webhooks/guards/signature.guard';
+export { NetcoreHttpsGuard } from './netcore-webhooks/guards/https.guard';
+export { NetcoreIpAllowlistGuard } from './netcore-webhooks/guards/ip-allowlist.guard';
+export type { WebhookRequest } from './netcore-webhooks/guards/webhook-request';
+export { NETCORE_REJECTION_REASONS, NetcoreSecurityStats } from './netcore-webhooks/security/netcore-security-stats.service';
+export type { NetcoreRejectionReason } from './netcore-webhooks/security/netcore-security-stats.service';
 export { HmacVerifier } from './netcore-webhooks/verification/hmac.verifier';
 export type { HmacVerifierOptions } from './netcore-webhooks/verification/hmac.verifier';
+export { SharedSecretVerifier } from './netcore-webhooks/verification/shared-secret.verifier';
+export type { SharedSecretVerifierOptions } from './netcore-webhooks/verification/shared-secret.verifier';
+export { STANDARD_WEBHOOKS_HEADERS, StandardWebhooksVerifier } from './netcore-webhooks/verification/standard-webhooks.verifier';
+export type { StandardWebhooksVerifierOptions } from './netcore-webhooks/verification/standard-webhooks.verifier';
+export { IpAllowlist } from './netcore-webhooks/verification/ip-allowlist';
 export { WebhookVerificationError } from './netcore-webhooks/verification/webhook-verification.error';
+export type { WebhookVerificationFailure } from './netcore-webhooks/verification/webhook-verification.error';
 export type { WebhookVerifier } from './netcore-webhooks/verification/webhook-verifier.interface';
 export { DeliveryStatusDto, DeliveryStatusPricingDto } from './netcore-webhooks/dto/delivery-status.dto';
 export { DeliveryStatusEnvelopeDto } from './netcore-webhooks/dto/delivery-status-envelope.dto';

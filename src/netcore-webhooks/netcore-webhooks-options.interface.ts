@@ -11,12 +11,50 @@ export interface NetcoreHmacVerificationOptions {
   encoding?: 'hex' | 'base64';
 }
 
+/**
+ * A static header value, compared in constant time: what Netcore's dashboard custom header sends.
+ * It does not sign the body, so use it over HTTPS (see `requireHttps`).
+ */
+export interface NetcoreSharedSecretVerificationOptions {
+  scheme: 'shared-secret';
+  /** Accepted header values, each at least 16 characters. Several at once allow rotation. */
+  secrets: string[];
+  /** @default 'x-netcore-token' */
+  header?: string;
+}
+
+/**
+ * Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`), for a gateway that
+ * re-signs Netcore's requests in front of this app.
+ */
+export interface NetcoreStandardWebhooksVerificationOptions {
+  scheme: 'standard-webhooks';
+  /** `whsec_<base64>` secrets. Several at once allow rotation. */
+  secrets: string[];
+  /**
+   * Largest accepted distance between `webhook-timestamp` and the server clock, either way (replay window).
+   * @default 300
+   */
+  toleranceSeconds?: number;
+}
+
 /** Explicit opt-out: every request is accepted without proof of origin. */
 export interface NetcoreNoVerificationOptions {
   scheme: 'none';
 }
 
-export type NetcoreVerificationOptions = NetcoreHmacVerificationOptions | NetcoreNoVerificationOptions;
+export type NetcoreVerificationOptions =
+  | NetcoreHmacVerificationOptions
+  | NetcoreSharedSecretVerificationOptions
+  | NetcoreStandardWebhooksVerificationOptions
+  | NetcoreNoVerificationOptions;
+
+/** A verification scheme after defaults were applied. */
+export type ResolvedNetcoreVerificationOptions =
+  | Required<NetcoreHmacVerificationOptions>
+  | Required<NetcoreSharedSecretVerificationOptions>
+  | Required<NetcoreStandardWebhooksVerificationOptions>
+  | NetcoreNoVerificationOptions;
 
 /** Options accepted by `forRoot` and returned by `forRootAsync` factories. */
 export interface NetcoreWebhooksOptions {
@@ -38,6 +76,24 @@ export interface NetcoreWebhooksOptions {
    * `Authorization: Bearer <token>`. Without it those endpoints answer 404.
    */
   admin?: NetcoreAdminOptions;
+  /**
+   * Source addresses allowed to POST webhooks: IPv4/IPv6 addresses or CIDR ranges (`'203.0.113.0/24'`,
+   * `'2001:db8::/32'`). The address is `req.ip`, so the app's `trust proxy` setting decides whether
+   * `X-Forwarded-For` counts. Others get 403. Unset: any source.
+   */
+  allowedIps?: string[];
+  /**
+   * Refuse plain-HTTP requests with 403. Behind a TLS-terminating proxy, set the app's `trust proxy`
+   * so `X-Forwarded-Proto` counts.
+   * @default false
+   */
+  requireHttps?: boolean;
+  /**
+   * Largest request body accepted on the webhook route, in bytes; larger gets 413. The app's JSON body
+   * parser must allow at least this much (`app.useBodyParser('json', { limit })`, see the README).
+   * @default 1048576 (1 MiB)
+   */
+  maxBodyBytes?: number;
 }
 
 export interface NetcoreAdminOptions {
@@ -61,8 +117,12 @@ export type NetcoreWebhooksModuleOptions = NetcoreWebhooksOptions & NetcoreWebho
 
 /** Options after defaults were applied and every value was checked. */
 export interface ResolvedNetcoreWebhooksOptions {
-  verification: Required<NetcoreHmacVerificationOptions> | NetcoreNoVerificationOptions;
+  verification: ResolvedNetcoreVerificationOptions;
   maxBatchSize: number;
+  /** `null`: any source. */
+  allowedIps: string[] | null;
+  requireHttps: boolean;
+  maxBodyBytes: number;
   processing: 'async' | 'inline';
   admin: NetcoreAdminOptions | null;
 }

@@ -1,11 +1,18 @@
 import {
   DEFAULT_MAX_BATCH_SIZE,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_SHARED_SECRET_HEADER,
   DEFAULT_SIGNATURE_HEADER,
+  DEFAULT_TOLERANCE_SECONDS,
 } from './netcore-webhooks.constants';
 import type {
+  NetcoreVerificationOptions,
   NetcoreWebhooksOptions,
+  ResolvedNetcoreVerificationOptions,
   ResolvedNetcoreWebhooksOptions,
 } from './netcore-webhooks-options.interface';
+import { parseIpAllowlistEntry } from './verification/ip-allowlist';
+import { decodeStandardWebhooksSecret } from './verification/standard-webhooks.verifier';
 
 /** A start-up error that names the option and the fix. */
 export class NetcoreWebhooksConfigurationError extends Error {
@@ -16,14 +23,16 @@ export class NetcoreWebhooksConfigurationError extends Error {
 }
 
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
+const MIN_SHARED_SECRET_LENGTH = 16;
+
+const fail = (message: string): never => {
+  throw new NetcoreWebhooksConfigurationError(message);
+};
 
 /** Applies defaults and checks every option once, so the rest of the module can trust them. */
 export function resolveNetcoreWebhooksOptions(
   options: NetcoreWebhooksOptions | undefined,
 ): ResolvedNetcoreWebhooksOptions {
-  const fail = (message: string): never => {
-    throw new NetcoreWebhooksConfigurationError(message);
-  };
   const verification = options?.verification;
   if (!verification || typeof verification !== 'object') {
     fail(
@@ -43,43 +52,116 @@ export function resolveNetcoreWebhooksOptions(
   if (admin !== null && (typeof admin !== 'object' || typeof admin.token !== 'string' || admin.token.length < 16)) {
     fail("'admin.token' must be a string of at least 16 characters (or leave 'admin' out to disable the admin endpoints).");
   }
-  const base = { maxBatchSize, processing, admin };
+  return {
+    verification: resolveVerification(verification!),
+    maxBatchSize,
+    processing,
+    admin,
+    allowedIps: resolveAllowedIps(options?.allowedIps),
+    requireHttps: resolveRequireHttps(options?.requireHttps),
+    maxBodyBytes: resolveMaxBodyBytes(options?.maxBodyBytes),
+  };
+}
 
-  switch (verification!.scheme) {
+function resolveVerification(verification: NetcoreVerificationOptions): ResolvedNetcoreVerificationOptions {
+  switch (verification.scheme) {
     case 'none':
-      return { ...base, verification: { scheme: 'none' } };
+      return { scheme: 'none' };
     case 'hmac': {
-      const { secrets, header, algorithm = 'sha256', encoding = 'hex' } = verification!;
-      if (!Array.isArray(secrets) || secrets.length === 0) {
-        fail(
-          "'verification.secrets' must list at least one secret for scheme 'hmac' " +
-            '(is NETCORE_WEBHOOK_SECRET set in the environment?).',
-        );
-      }
-      secrets.forEach((secret, i) => {
-        if (typeof secret !== 'string' || secret.length === 0) {
-          fail(`'verification.secrets[${i}]' is empty or not a string; every secret must be a non-empty string.`);
-        }
-      });
-      const headerName = (header ?? DEFAULT_SIGNATURE_HEADER).toLowerCase();
-      if (!HEADER_NAME.test(headerName)) {
-        fail(`'verification.header' is not a valid HTTP header name (got ${JSON.stringify(header)}).`);
-      }
+      const { algorithm = 'sha256', encoding = 'hex' } = verification;
+      const secrets = checkSecrets(verification.scheme, verification.secrets, 'is NETCORE_WEBHOOK_SECRET set in the environment?');
+      const header = checkHeader(verification.header, DEFAULT_SIGNATURE_HEADER);
       if (algorithm !== 'sha256' && algorithm !== 'sha512') {
         fail(`'verification.algorithm' must be 'sha256' or 'sha512' (got ${String(algorithm)}).`);
       }
       if (encoding !== 'hex' && encoding !== 'base64') {
         fail(`'verification.encoding' must be 'hex' or 'base64' (got ${String(encoding)}).`);
       }
-      return {
-        ...base,
-        verification: { scheme: 'hmac', secrets: [...secrets], header: headerName, algorithm, encoding },
-      };
+      return { scheme: 'hmac', secrets, header, algorithm, encoding };
+    }
+    case 'shared-secret': {
+      const secrets = checkSecrets(verification.scheme, verification.secrets, 'the value of the custom header set in Netcore');
+      secrets.forEach((secret, i) => {
+        if (secret.length < MIN_SHARED_SECRET_LENGTH) {
+          fail(
+            `'verification.secrets[${i}]' is shorter than ${MIN_SHARED_SECRET_LENGTH} characters; a static header must be a long ` +
+              'random value (for example: openssl rand -hex 32).',
+          );
+        }
+      });
+      return { scheme: 'shared-secret', secrets, header: checkHeader(verification.header, DEFAULT_SHARED_SECRET_HEADER) };
+    }
+    case 'standard-webhooks': {
+      const secrets = checkSecrets(verification.scheme, verification.secrets, 'the whsec_ secret of the gateway that signs');
+      secrets.forEach((secret, i) => {
+        try {
+          decodeStandardWebhooksSecret(secret);
+        } catch (error) {
+          fail(`'verification.secrets[${i}]' ${(error as Error).message}.`);
+        }
+      });
+      const toleranceSeconds = verification.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
+      if (!Number.isInteger(toleranceSeconds) || toleranceSeconds < 1 || toleranceSeconds > 3600) {
+        fail(`'verification.toleranceSeconds' must be an integer from 1 to 3600 (got ${String(verification.toleranceSeconds)}).`);
+      }
+      return { scheme: 'standard-webhooks', secrets, toleranceSeconds };
     }
     default:
       return fail(
         `unknown 'verification.scheme' ${JSON.stringify((verification as { scheme?: unknown }).scheme)}; ` +
-          "use 'hmac', or 'none' to opt out explicitly.",
+          "use 'hmac', 'shared-secret', 'standard-webhooks', or 'none' to opt out explicitly.",
       );
   }
+}
+
+function checkSecrets(scheme: string, secrets: unknown, hint: string): string[] {
+  if (!Array.isArray(secrets) || secrets.length === 0) {
+    fail(`'verification.secrets' must list at least one secret for scheme '${scheme}' (${hint}).`);
+  }
+  (secrets as unknown[]).forEach((secret, i) => {
+    if (typeof secret !== 'string' || secret.length === 0) {
+      fail(`'verification.secrets[${i}]' is empty or not a string; every secret must be a non-empty string.`);
+    }
+  });
+  return [...(secrets as string[])];
+}
+
+function checkHeader(header: unknown, fallback: string): string {
+  const name = typeof header === 'string' ? header.toLowerCase() : header === undefined ? fallback : '';
+  if (!HEADER_NAME.test(name)) {
+    fail(`'verification.header' is not a valid HTTP header name (got ${JSON.stringify(header)}).`);
+  }
+  return name;
+}
+
+function resolveAllowedIps(allowedIps: unknown): string[] | null {
+  if (allowedIps === undefined || allowedIps === null) return null;
+  if (!Array.isArray(allowedIps) || allowedIps.length === 0) {
+    fail("'allowedIps' must be a non-empty list of addresses or CIDR ranges such as '203.0.113.0/24' (leave it out to allow any source).");
+  }
+  (allowedIps as unknown[]).forEach((entry, i) => {
+    try {
+      parseIpAllowlistEntry(entry);
+    } catch (error) {
+      fail(
+        `'allowedIps[${i}]' ${(error as Error).message} (got ${JSON.stringify(entry)}); ` +
+          "use an address or CIDR range such as '203.0.113.0/24' or '2001:db8::/32'.",
+      );
+    }
+  });
+  return (allowedIps as string[]).map((entry) => entry.trim());
+}
+
+function resolveRequireHttps(requireHttps: unknown): boolean {
+  if (requireHttps === undefined) return false;
+  if (typeof requireHttps !== 'boolean') fail(`'requireHttps' must be true or false (got ${JSON.stringify(requireHttps)}).`);
+  return requireHttps as boolean;
+}
+
+function resolveMaxBodyBytes(maxBodyBytes: unknown): number {
+  if (maxBodyBytes === undefined) return DEFAULT_MAX_BODY_BYTES;
+  if (typeof maxBodyBytes !== 'number' || !Number.isInteger(maxBodyBytes) || maxBodyBytes < 1024) {
+    fail(`'maxBodyBytes' must be an integer number of bytes, at least 1024 (got ${JSON.stringify(maxBodyBytes)}).`);
+  }
+  return maxBodyBytes as number;
 }

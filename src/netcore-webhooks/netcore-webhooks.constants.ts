@@ -4,3 +4,7 @@ export const DEFAULT_SIGNATURE_HEADER = 'x-netcore-signature';
 
 /** Complete, validated options (see `resolveNetcoreWebhooksOptions`). */
 export const NETCORE_WEBHOOKS_OPTIONS = Symbol('NETCORE_WEBHOOKS_OPTIONS');
+export const DEFAULT_SHARED_SECRET_HEADER = 'x-netcore-token';
+/** Standard Webhooks' recommended replay window, either way. */
+export const DEFAULT_TOLERANCE_SECONDS = 300;
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;

@@ -4,6 +4,8 @@ import { NetcoreEventDispatcher } from './dispatch/netcore-event-dispatcher.serv
 import { DeliveryStatusEnvelopePipe } from './dto/delivery-status-envelope.pipe';
 import { NETCORE_WEBHOOKS_ENTITIES } from './entities';
 import { NetcoreAdminGuard } from './guards/admin.guard';
+import { NetcoreHttpsGuard } from './guards/https.guard';
+import { NetcoreIpAllowlistGuard } from './guards/ip-allowlist.guard';
 import { NetcoreSignatureGuard } from './guards/signature.guard';
 import { NetcoreInboxWriter } from './ingest/netcore-inbox-writer.service';
 import { NetcoreIngestService } from './ingest/netcore-ingest.service';
@@ -13,6 +15,7 @@ import { NetcoreMessageService } from './messages/netcore-message.service';
 import { NETCORE_WEBHOOKS_OPTIONS } from './netcore-webhooks.constants';
 import { NETCORE_WEBHOOKS_MODULE_OPTIONS, NetcoreWebhooksConfigurableModule } from './netcore-webhooks.module-definition';
 import { resolveNetcoreWebhooksOptions } from './netcore-webhooks-options.resolver';
+import { NetcoreSecurityStats } from './security/netcore-security-stats.service';
 import { createWebhookVerifier } from './verification/create-webhook-verifier';
 import { NETCORE_WEBHOOK_VERIFIER } from './verification/webhook-verifier.interface';
 
@@ -25,6 +28,9 @@ import { NETCORE_WEBHOOK_VERIFIER } from './verification/webhook-verifier.interf
   providers: [
     { provide: NETCORE_WEBHOOKS_OPTIONS, useFactory: resolveNetcoreWebhooksOptions, inject: [NETCORE_WEBHOOKS_MODULE_OPTIONS] },
     { provide: NETCORE_WEBHOOK_VERIFIER, useFactory: createWebhookVerifier, inject: [NETCORE_WEBHOOKS_OPTIONS] },
+    NetcoreSecurityStats,
+    NetcoreHttpsGuard,
+    NetcoreIpAllowlistGuard,
     NetcoreSignatureGuard,
     NetcoreAdminGuard,
     DeliveryStatusEnvelopePipe,
@@ -35,6 +41,6 @@ import { NETCORE_WEBHOOK_VERIFIER } from './verification/webhook-verifier.interf
     MessageStateListener,
     NetcoreMessageService,
   ],
-  exports: [NetcoreMessageService, NetcoreEventDispatcher, NETCORE_WEBHOOKS_OPTIONS],
+  exports: [NetcoreMessageService, NetcoreEventDispatcher, NetcoreSecurityStats, NETCORE_WEBHOOKS_OPTIONS],
 })
 export class NetcoreWebhooksModule extends NetcoreWebhooksConfigurableModule {}

@@ -1,4 +1,5 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { NetcoreEventDispatcher } from '../../src';
 import { HostAppModule, type HostAppOptions } from '../fixtures/host-app.module';
@@ -18,13 +19,23 @@ export interface TestApp {
 export async function startHostApp(
   kind: DatabaseKind,
   options: Omit<HostAppOptions, 'database'> = {},
-  { rawBody = true }: { rawBody?: boolean } = {},
+  {
+    rawBody = true,
+    logger = ['error'],
+    prepare,
+  }: {
+    rawBody?: boolean;
+    logger?: LoggerService | LogLevel[] | false;
+    /** Host app-wide setup done before init, as in main.ts (body parser limit, trust proxy). */
+    prepare?: (app: NestExpressApplication) => void;
+  } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase(kind);
   const moduleRef = await Test.createTestingModule({
     imports: [HostAppModule.register({ ...options, database: db.options })],
   }).compile();
-  const app = moduleRef.createNestApplication({ rawBody, logger: ['error'] });
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ rawBody, logger });
+  prepare?.(app);
   await app.init();
   const dispatcher = app.get(NetcoreEventDispatcher);
   return {

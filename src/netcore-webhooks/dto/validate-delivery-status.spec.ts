@@ -54,21 +54,28 @@ describe('validateDeliveryStatus', () => {
     expect(errorsOf({ ...valid(), status: 'READ' }).join()).toMatch(/lower-case token/);
   });
 
-  it('rejects an ncmessage_id containing a NUL character, which PostgreSQL cannot store', () => {
-    expect(errorsOf({ ...valid(), ncmessage_id: 'm\u0000' }).join()).toMatch(/ncmessage_id must not contain NUL/);
-  });
-
   it('rejects an item that is not an object', () => {
     expect(errorsOf('hello')).toEqual(['item must be a JSON object']);
     expect(errorsOf([1])).toEqual(['item must be a JSON object']);
     expect(errorsOf(null)).toEqual(['item must be a JSON object']);
   });
 
-  it('ignores a __proto__ key instead of letting it reach the DTO prototype', () => {
-    const raw = JSON.parse(JSON.stringify(valid()).replace('{', '{"__proto__":{"polluted":true},'));
-    const result = validateDeliveryStatus(raw);
-    expect(result.valid).toBe(true);
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    if (result.valid) expect((result.item as unknown as Record<string, unknown>).polluted).toBeUndefined();
+  it.each(['__proto__', 'constructor', 'prototype'])(
+    'rejects an item holding a %s key at any depth, so no emitted object can pollute a prototype',
+    (key) => {
+      const raw = JSON.parse(JSON.stringify(valid()).replace('{', `{"extra":{"${key}":{"polluted":true}},`));
+      expect(errorsOf(raw)).toEqual([`item must not contain the key "${key}"`]);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    },
+  );
+
+  it('rejects NUL characters in the fields stored in columns (PostgreSQL refuses them in text)', () => {
+    expect(errorsOf({ ...valid(), ncmessage_id: 'm-\u0000' }).join()).toMatch(/ncmessage_id must not contain NUL/);
+    expect(errorsOf({ ...valid(), status_remark: 'a\u0000b' }).join()).toMatch(/status_remark must not contain NUL/);
+    expect(errorsOf({ ...valid(), pricing: { billable: true, category: '\u0000' } }).join()).toMatch(/pricing\.category must not contain NUL/);
+  });
+
+  it('accepts emoji and other non-ASCII text, and NUL in an extra field (stored only as escaped JSON)', () => {
+    expect(validateDeliveryStatus({ ...valid(), status_remark: 'déjà vu 🚀', source: '短信', note: 'a\u0000b' }).valid).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { validateSync, type ValidationError } from 'class-validator';
 import { compileValidityCheck } from './compile-validity-check';
 import { DeliveryStatusDto, DeliveryStatusPricingDto } from './delivery-status.dto';
+import { findForbiddenKey } from './json-hazards';
 import { parseReceivedAt } from './received-at';
 
 export type DeliveryStatusValidation =
@@ -44,6 +45,9 @@ function flatten(errors: ValidationError[], prefix = ''): string[] {
  */
 export function validateDeliveryStatus(raw: unknown): DeliveryStatusValidation {
   if (!isRecord(raw)) return { valid: false, errors: ['item must be a JSON object'] };
+  // Refused rather than stripped: the item is kept as received (dead letter), and nothing emitted carries the key.
+  const forbidden = findForbiddenKey(raw);
+  if (forbidden) return { valid: false, errors: [`item must not contain the key ${JSON.stringify(forbidden)}`] };
   const item = pick(new DeliveryStatusDto(), raw, ITEM_FIELDS);
   if (Object.prototype.hasOwnProperty.call(raw, 'pricing')) {
     const pricing = raw.pricing;

@@ -26,14 +26,14 @@ const MAX_FLUSH_ROWS = 2000;
 export class NetcoreInboxWriter {
   private readonly logger = new Logger('NetcoreWebhooks');
   private readonly queue: QueuedWrite[] = [];
-  private readonly statements: InboxStatements;
+  /** Built on first use: the DataSource's metadata is not ready while providers are constructed. */
+  private statements?: InboxStatements;
   /** SQLite has one writer; PostgreSQL overlaps a few transactions so commits are not strictly serial. */
   private readonly maxFlushes: number;
   private flushes = 0;
   private scheduled = false;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
-    this.statements = new InboxStatements(dataSource);
     this.maxFlushes = dataSource.options.type === 'postgres' ? 4 : 1;
   }
 
@@ -103,7 +103,7 @@ export class NetcoreInboxWriter {
     return runSqlSteps(this.dataSource, () =>
       flushInbox(
         group.map((q) => q.write),
-        this.statements,
+        (this.statements ??= new InboxStatements(this.dataSource)),
         this.dataSource.manager,
       ),
     );

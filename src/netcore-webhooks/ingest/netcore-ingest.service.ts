@@ -1,5 +1,6 @@
-import { Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
+import { isDataError } from '../database/is-data-error';
 import { validateDeliveryStatus } from '../dto/validate-delivery-status';
 import { NetcoreEventDispatcher, type StoredEvent } from '../dispatch/netcore-event-dispatcher.service';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
@@ -72,6 +73,14 @@ export class NetcoreIngestService {
     try {
       stored = await this.inbox.write({ rows: pending, deadLetters: rejected });
     } catch (error) {
+      if (isDataError(error)) {
+        // A value validation let through but the database refuses: a retry would fail forever, so it is a 400.
+        this.logger.error(
+          `Refused a batch of ${items.length} item(s) the database cannot store: ${truncateForLog(String((error as Error)?.message ?? error))} ` +
+            `payload=${truncateForLog(JSON.stringify(items))}`,
+        );
+        throw new BadRequestException('The batch holds a value that cannot be stored; nothing was stored');
+      }
       this.logger.error(
         `Could not store a batch of ${items.length} item(s); answering 503 so Netcore retries: ${truncateForLog(String((error as Error)?.message ?? error))}`,
       );

@@ -30,6 +30,11 @@ export class HmacVerifier implements WebhookVerifier {
     return createHmac(this.options.algorithm, secret).update(body).digest(this.options.encoding);
   }
 
+  /** The headers a request with `body` needs to pass this verifier. */
+  signHeaders(body: Buffer | string, secret?: string): Record<string, string> {
+    return { [this.options.header]: this.sign(body, secret) };
+  }
+
   verify(rawBody: Buffer, headers: IncomingHttpHeaders): void {
     const provided = this.decode(headers[this.options.header]);
     let matched = false;
@@ -43,14 +48,14 @@ export class HmacVerifier implements WebhookVerifier {
 
   private decode(header: string | string[] | undefined): Buffer {
     if (header === undefined || header === '') {
-      throw new WebhookVerificationError(`missing ${this.options.header} header`);
+      throw new WebhookVerificationError(`missing ${this.options.header} header`, 'missing');
     }
-    if (Array.isArray(header)) throw new WebhookVerificationError(`more than one ${this.options.header} header`);
+    if (Array.isArray(header)) throw new WebhookVerificationError(`more than one ${this.options.header} header`, 'malformed');
     let value = header.trim();
     const prefix = `${this.options.algorithm}=`;
     if (value.toLowerCase().startsWith(prefix)) value = value.slice(prefix.length);
     const wellFormed = this.options.encoding === 'hex' ? HEX.test(value) && value.length % 2 === 0 : BASE64.test(value);
-    if (!wellFormed) throw new WebhookVerificationError(`malformed ${this.options.header} header`);
+    if (!wellFormed) throw new WebhookVerificationError(`malformed ${this.options.header} header`, 'malformed');
     return Buffer.from(value, this.options.encoding);
   }
 }

@@ -1,0 +1,67 @@
+import request from 'supertest';
+import { buildDeliveryStatus, buildWebhookPayload } from '../src';
+import { CapturingLogger } from './support/capturing-logger';
+import { SCHEME_SIGNERS, type SchemeSigner } from './support/scheme-signers';
+import { startHostApp, type TestApp } from './support/test-app';
+import { DATABASES } from './support/test-databases';
+import { WEBHOOK_PATH } from './support/webhook-client';
+
+const variants = DATABASES.flatMap((db) => SCHEME_SIGNERS.map((signer) => [signer.scheme, db, signer] as const));
+
+describe.each(variants)('rejection logs, scheme %s (%s)', (_scheme, kind, signer: SchemeSigner) => {
+  const logger = new CapturingLogger();
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startHostApp(
+      kind,
+      { webhooks: { verification: signer.verification([signer.secrets.current]), maxBodyBytes: 64 * 1024 } },
+      { logger, prepare: (app) => app.useBodyParser('json', { limit: '1mb' }) },
+    );
+  });
+  afterAll(() => t?.close());
+  beforeEach(() => logger.clear());
+
+  const post = (body: string, headers: Record<string, string>) =>
+    request(t.app.getHttpServer()).post(WEBHOOK_PATH).set('content-type', 'application/json').set(headers).send(body);
+  /** A body with a recognisable start and a long tail, so truncation shows. */
+  const longBody = () => {
+    const item = { ...buildDeliveryStatus(), status_remark: `MARKER-START ${'x'.repeat(5000)} MARKER-END` };
+    return JSON.stringify(buildWebhookPayload(item));
+  };
+
+  it('logs a refused signature once, with the payload truncated and neither secret nor signature', async () => {
+    const body = longBody();
+    const sent = signer.sign(body, signer.secrets.retired);
+    await post(body, sent).expect(401);
+    const lines = logger.lines.filter((l) => l.message.startsWith('Rejected webhook'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 'warn', context: 'NetcoreWebhooks' });
+    expect(lines[0].message).toContain('MARKER-START');
+    expect(lines[0].message).not.toContain('MARKER-END');
+    expect(lines[0].message).toMatch(/\(\d+ bytes\)/);
+    expect(lines[0].message.length).toBeLessThan(1000);
+    const everything = logger.text();
+    for (const secret of Object.values(signer.secrets)) expect(everything).not.toContain(secret);
+    for (const [name, value] of Object.entries(sent)) if (!['webhook-id', 'webhook-timestamp'].includes(name)) expect(everything).not.toContain(value);
+  });
+
+  it('logs a body over maxBodyBytes (413) without the whole body', async () => {
+    const item = { ...buildDeliveryStatus(), status_remark: 'y'.repeat(70 * 1024) };
+    const body = JSON.stringify(buildWebhookPayload(item));
+    const res = await post(body, signer.sign(body, signer.secrets.current)).expect(413);
+    expect(res.body.message).toMatch(/exceeds 65536 bytes/);
+    const line = logger.lines.find((l) => l.message.startsWith('Rejected webhook'))!;
+    expect(line.message).toMatch(/exceeds maxBodyBytes \(65536\)/);
+    expect(line.message.length).toBeLessThan(1000);
+  });
+
+  it('logs a multi-line payload on one line, with tabs and other control characters escaped', async () => {
+    // Raw control characters are legal in JSON only as whitespace between tokens; escapes in strings stay as typed.
+    const body = JSON.stringify(buildWebhookPayload({ ...buildDeliveryStatus(), status_remark: '\u001b[2J' }), null, '\t').replace(/\n/g, '\r\n');
+    await post(body, signer.sign(body, signer.secrets.retired)).expect(401);
+    const line = logger.lines.find((l) => l.message.startsWith('Rejected webhook'))!;
+    expect(line.message).not.toMatch(/[\u0000-\u001f]/);
+    expect(line.message).toContain('\\u0009"ncmessage_id"');
+    expect(line.message).toContain('\\u001b[2J');
+  });
+});
