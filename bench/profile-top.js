@@ -15,7 +15,10 @@ for (let i = 0; i < profile.samples.length; i++) {
   const id = profile.samples[i];
   self.set(id, (self.get(id) ?? 0) + (deltas[i] ?? 0));
 }
-const total = [...self.values()].reduce((a, b) => a + b, 0);
+const sampled = [...self.values()].reduce((a, b) => a + b, 0);
+const idle = [...self].filter(([id]) => byId.get(id).callFrame.functionName === '(idle)').reduce((a, [, us]) => a + us, 0);
+// Shares of busy time: the server idles while the bench drives the bare app.
+const total = sampled - idle;
 
 function area(url) {
   if (!url) return '(native/vm)';
@@ -30,13 +33,14 @@ const fnTotals = new Map();
 const areaTotals = new Map();
 for (const [id, us] of self) {
   const { callFrame: f } = byId.get(id);
+  if (f.functionName === '(idle)') continue;
   const name = `${f.functionName || '(anonymous)'} ${f.url ? `${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/')}:${f.lineNumber + 1}` : ''}`;
   fnTotals.set(name, (fnTotals.get(name) ?? 0) + us);
   const a = area(f.url);
   areaTotals.set(a, (areaTotals.get(a) ?? 0) + us);
 }
 const pct = (us) => `${((100 * us) / total).toFixed(1).padStart(5)}%`;
-process.stdout.write(`total sampled ${(total / 1e6).toFixed(1)} s\n\nby area:\n`);
+process.stdout.write(`sampled ${(sampled / 1e6).toFixed(1)} s, busy ${(total / 1e6).toFixed(1)} s; shares below are of busy time\n\nby area:\n`);
 for (const [a, us] of [...areaTotals].sort((x, y) => y[1] - x[1]).slice(0, 15)) process.stdout.write(`${pct(us)}  ${a}\n`);
 process.stdout.write('\nby function (self time):\n');
 for (const [name, us] of [...fnTotals].sort((x, y) => y[1] - x[1]).slice(0, Number(n))) process.stdout.write(`${pct(us)}  ${name}\n`);

@@ -4,13 +4,17 @@ import type { SqlStatement } from './sql-steps';
 
 const inserts = new WeakMap<DataSource, Map<unknown, Map<string, EntityInsert<ObjectLiteral>>>>();
 
-function entityInsert<T extends ObjectLiteral>(dataSource: DataSource, target: EntityTarget<T>, suffix: string): EntityInsert<T> {
+/** Keyed by the caller's clause string as given (callers keep it in a constant, so its hash is cached). */
+function entityInsert<T extends ObjectLiteral>(dataSource: DataSource, target: EntityTarget<T>, conflictClause: string): EntityInsert<T> {
   let byTarget = inserts.get(dataSource);
   if (!byTarget) inserts.set(dataSource, (byTarget = new Map()));
-  let bySuffix = byTarget.get(target);
-  if (!bySuffix) byTarget.set(target, (bySuffix = new Map()));
-  let insert = bySuffix.get(suffix);
-  if (!insert) bySuffix.set(suffix, (insert = new EntityInsert<ObjectLiteral>(dataSource, target as EntityTarget<ObjectLiteral>, suffix)));
+  let byClause = byTarget.get(target);
+  if (!byClause) byTarget.set(target, (byClause = new Map()));
+  let insert = byClause.get(conflictClause);
+  if (!insert) {
+    insert = new EntityInsert<ObjectLiteral>(dataSource, target as EntityTarget<ObjectLiteral>, ` ON CONFLICT ${conflictClause}`);
+    byClause.set(conflictClause, insert);
+  }
   return insert as unknown as EntityInsert<T>;
 }
 
@@ -25,7 +29,7 @@ export function buildInsertOnConflict<T extends ObjectLiteral>(
   values: QueryDeepPartialEntity<T>[],
   conflictClause: string,
 ): SqlStatement {
-  return entityInsert(manager.connection, target, ` ON CONFLICT ${conflictClause}`).statement(values);
+  return entityInsert(manager.connection, target, conflictClause).statement(values);
 }
 
 /** Runs `buildInsertOnConflict` through `manager` (inside its transaction, if it has one). */
