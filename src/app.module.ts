@@ -1,30 +1,18 @@
 import { Logger, Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { NETCORE_WEBHOOKS_ENTITIES, NetcoreWebhooksModule } from './index';
+import { demoDataSourceOptions } from './demo/database-options';
+import { DemoHealthController } from './demo/health.controller';
+import { DemoMetricsController } from './demo/metrics.controller';
+import { NetcoreWebhooksModule } from './index';
 
 /** Demo host app: how a messaging platform mounts the module. Configured from the environment. */
 export const DEV_SECRET = 'dev-secret-change-me';
 
+/** The schema comes from the module's migrations, run at start-up. */
 export function databaseOptions(env: NodeJS.ProcessEnv = process.env): TypeOrmModuleOptions {
-  const common = { entities: NETCORE_WEBHOOKS_ENTITIES, synchronize: true };
-  if (env.DATABASE_URL) return { ...common, type: 'postgres', url: env.DATABASE_URL };
-  const database = resolve(env.DATABASE_PATH ?? 'data/netcore-webhooks.sqlite');
-  mkdirSync(dirname(database), { recursive: true });
-  // WAL with synchronous=NORMAL: a commit is durable against process crashes and is fsynced at checkpoints,
-  // the usual WAL setting (FULL fsyncs every commit). busy_timeout: wait for another writer instead of failing.
-  return {
-    ...common,
-    type: 'better-sqlite3',
-    database,
-    enableWAL: true,
-    timeout: 5000,
-    prepareDatabase: (db: { pragma(sql: string): unknown }) => {
-      db.pragma('synchronous = NORMAL');
-    },
-  };
+  return { ...demoDataSourceOptions(env), migrationsRun: true };
 }
 
 function webhookSecret(env: NodeJS.ProcessEnv = process.env): string {
@@ -39,8 +27,14 @@ function webhookSecret(env: NodeJS.ProcessEnv = process.env): string {
     TypeOrmModule.forRootAsync({ useFactory: () => databaseOptions() }),
     EventEmitterModule.forRoot(),
     NetcoreWebhooksModule.forRootAsync({
-      useFactory: () => ({ verification: { scheme: 'hmac', secrets: [webhookSecret()] } }),
+      useFactory: () => ({
+        verification: { scheme: 'hmac', secrets: [webhookSecret()] },
+        // GET /webhooks/netcore/analytics/summary exists only when an admin token is configured.
+        ...(process.env.NETCORE_ADMIN_TOKEN ? { admin: { token: process.env.NETCORE_ADMIN_TOKEN } } : {}),
+      }),
     }),
+    TerminusModule.forRoot(),
   ],
+  controllers: [DemoMetricsController, DemoHealthController],
 })
 export class AppModule {}

@@ -3,7 +3,9 @@ export { NetcoreWebhooksModule } from './netcore-webhooks/netcore-webhooks.modul
 export type { NetcoreWebhooksModuleAsyncOptions } from './netcore-webhooks/netcore-webhooks.module-definition';
 export type {
   NetcoreAdminOptions,
+  NetcoreSinkOption,
   NetcoreHmacVerificationOptions,
+  NetcoreMetricsOptions,
   NetcoreNoVerificationOptions,
   NetcoreSharedSecretVerificationOptions,
   NetcoreStandardWebhooksVerificationOptions,
@@ -27,13 +29,55 @@ export { NETCORE_WEBHOOKS_ENTITIES } from './netcore-webhooks/entities';
 export { NetcoreWebhookEvent } from './netcore-webhooks/entities/netcore-webhook-event.entity';
 export type { NetcoreWebhookEventState } from './netcore-webhooks/entities/netcore-webhook-event.entity';
 export { NetcoreMessage } from './netcore-webhooks/entities/netcore-message.entity';
+export {
+  NETCORE_WEBHOOKS_MIGRATIONS_POSTGRES,
+  NETCORE_WEBHOOKS_MIGRATIONS_SQLITE,
+  netcoreWebhooksMigrations,
+} from './netcore-webhooks/migrations';
+export type { NetcoreWebhooksMigration } from './netcore-webhooks/migrations';
 export { NetcoreDeadLetter } from './netcore-webhooks/entities/netcore-dead-letter.entity';
 export type { NetcoreDeadLetterReason, NetcoreDeadLetterState } from './netcore-webhooks/entities/netcore-dead-letter.entity';
+
+export { NetcoreBillingRecord } from './netcore-webhooks/entities/netcore-billing-record.entity';
+export type { NetcoreBillingRecordState } from './netcore-webhooks/entities/netcore-billing-record.entity';
+export { NetcoreBillingState } from './netcore-webhooks/entities/netcore-billing-state.entity';
+export type { NetcoreBillingNotified } from './netcore-webhooks/entities/netcore-billing-state.entity';
+export { NetcoreAnalyticsEvent } from './netcore-webhooks/entities/netcore-analytics-event.entity';
+export { NetcoreAnalyticsDailyCount } from './netcore-webhooks/entities/netcore-analytics-daily-count.entity';
+
+export { NetcoreBillingSink } from './netcore-webhooks/billing/netcore-billing-sink.interface';
+export type {
+  NetcoreBillingCharge,
+  NetcoreBillingRestore,
+  NetcoreBillingVoid,
+} from './netcore-webhooks/billing/netcore-billing-sink.interface';
+export { TypeOrmBillingSink } from './netcore-webhooks/billing/typeorm-billing.sink';
+export { NetcoreBillingService } from './netcore-webhooks/billing/netcore-billing.service';
+export type { NetcoreBillingTotal } from './netcore-webhooks/billing/netcore-billing.service';
+export { NetcoreAnalyticsSink } from './netcore-webhooks/analytics/netcore-analytics-sink.interface';
+export { TypeOrmAnalyticsSink } from './netcore-webhooks/analytics/typeorm-analytics.sink';
+export { NetcoreAnalyticsQueryError, NetcoreAnalyticsService } from './netcore-webhooks/analytics/netcore-analytics.service';
+export type {
+  NetcoreAnalyticsQuery,
+  NetcoreAnalyticsSummary,
+  NetcoreTimingFigures,
+} from './netcore-webhooks/analytics/netcore-analytics-summary';
 
 export { NetcoreMessageService } from './netcore-webhooks/messages/netcore-message.service';
 export { NetcoreEventDispatcher } from './netcore-webhooks/dispatch/netcore-event-dispatcher.service';
 export type { NetcoreIngestResult } from './netcore-webhooks/ingest/netcore-ingest-result';
 
+export { NetcoreWebhooksMetrics } from './netcore-webhooks/metrics/netcore-webhooks-metrics.service';
+export type {
+  NetcoreDeadLetterMetricReason,
+  NetcoreRequestRejectionReason,
+} from './netcore-webhooks/metrics/netcore-webhooks-metrics.service';
+export { NetcoreWebhooksHealthIndicator } from './netcore-webhooks/health/netcore-webhooks-health.indicator';
+export type {
+  NetcoreWebhooksHealthDetails,
+  NetcoreWebhooksHealthOptions,
+  NetcoreWebhooksHealthResult,
+} from './netcore-webhooks/health/netcore-webhooks-health.indicator';
 export { NetcoreAdminGuard } from './netcore-webhooks/guards/admin.guard';
 export { NetcoreSignatureGuard } from './netcore-webhooks/guards/signature.guard';
 export { NetcoreHttpsGuard } from './netcore-webhooks/guards/https.guard';
@@ -53,6 +97,7 @@ export type { WebhookVerificationFailure } from './netcore-webhooks/verification
 export type { WebhookVerifier } from './netcore-webhooks/verification/webhook-verifier.interface';
 export { DeliveryStatusDto, DeliveryStatusPricingDto } from './netcore-webhooks/dto/delivery-status.dto';
 export { DeliveryStatusEnvelopeDto } from './netcore-webhooks/dto/delivery-status-envelope.dto';
+export { NetcoreIngestResultDto } from './netcore-webhooks/dto/netcore-ingest-result.dto';
 
 export { signNetcorePayload } from './netcore-webhooks/testing/sign-netcore-payload';
 export type { SignNetcorePayloadOptions } from './netcore-webhooks/testing/sign-netcore-payload';

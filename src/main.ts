@@ -2,19 +2,23 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { collectDefaultMetrics } from 'prom-client';
 import { AppModule } from './app.module';
+import { setupDemoApp } from './demo/setup-demo-app';
 
 async function bootstrap(): Promise<void> {
   // rawBody: signatures are computed over the exact bytes Netcore sent.
-  // Production: no per-request verbose/debug lines (one per webhook is costly at thousands per second).
-  const logger = process.env.NODE_ENV === 'production' ? (['fatal', 'error', 'warn', 'log'] as const) : undefined;
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { rawBody: true, ...(logger && { logger: [...logger] }) });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { rawBody: true });
   // Nest's JSON parser stops at 100 kB; the module enforces its own maxBodyBytes (1 MiB) on its route.
   app.useBodyParser('json', { limit: '1mb' });
   app.enableShutdownHooks();
+  collectDefaultMetrics(); // process metrics next to the module's, on GET /metrics
+  setupDemoApp(app);
   const port = Number(process.env.PORT ?? 3000);
   await app.listen(port);
-  new Logger('DemoApp').log(`Receiving Netcore webhooks on http://localhost:${port}/webhooks/netcore`);
+  const logger = new Logger('DemoApp');
+  logger.log(`Receiving Netcore webhooks on http://localhost:${port}/webhooks/netcore`);
+  logger.log(`Docs http://localhost:${port}/docs, metrics /metrics, health /health`);
 }
 
 void bootstrap();

@@ -10,16 +10,18 @@ import {
   signNetcorePayload,
 } from '../src';
 import type { Registration } from './fixtures/host-app.module';
-import { startHostApp, type TestApp } from './support/test-app';
+import { ADAPTERS, startHostApp, type TestApp } from './support/test-app';
 import { DATABASES } from './support/test-databases';
 import { TEST_SECRET, WEBHOOK_PATH, postSigned } from './support/webhook-client';
 
-const variants = DATABASES.flatMap((db) => (['forRoot', 'forRootAsync'] as Registration[]).map((r) => [db, r] as const));
+const variants = ADAPTERS.flatMap((adapter) =>
+  DATABASES.flatMap((db) => (['forRoot', 'forRootAsync'] as Registration[]).map((r) => [adapter, db, r] as const)),
+);
 
-describe.each(variants)('receiving webhooks (%s, %s)', (kind, registration) => {
+describe.each(variants)('receiving webhooks (%s, %s, %s)', (adapter, kind, registration) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startHostApp(kind, { registration, webhooks: { maxBatchSize: 50 } });
+    t = await startHostApp(kind, { registration, webhooks: { maxBatchSize: 50 } }, { adapter });
   });
   afterAll(() => t?.close());
   beforeEach(() => {

@@ -1,3 +1,8 @@
+import type { Registry } from 'prom-client';
+import type { InjectionToken, ModuleMetadata, Type } from '@nestjs/common';
+import type { NetcoreAnalyticsSink } from './analytics/netcore-analytics-sink.interface';
+import type { NetcoreBillingSink } from './billing/netcore-billing-sink.interface';
+
 /** HMAC of the exact raw request body, sent in a header. */
 export interface NetcoreHmacVerificationOptions {
   scheme: 'hmac';
@@ -94,12 +99,37 @@ export interface NetcoreWebhooksOptions {
    * @default 1048576 (1 MiB)
    */
   maxBodyBytes?: number;
+  /** Where the module's Prometheus metrics are registered. */
+  metrics?: NetcoreMetricsOptions;
+}
+
+export interface NetcoreMetricsOptions {
+  /**
+   * The host's prom-client registry (the one its `/metrics` endpoint serves).
+   * @default prom-client's default registry (`register`)
+   */
+  registry?: Registry;
+  /**
+   * Prefix of every metric name.
+   * @default 'netcore_webhooks_'
+   */
+  prefix?: string;
 }
 
 export interface NetcoreAdminOptions {
   /** Bearer token required by the admin endpoints; use a long random value. */
   token: string;
 }
+
+/**
+ * A host-provided implementation of a sink, declared like a Nest provider. `imports` makes a provider of
+ * another module visible to `useExisting` / `inject`.
+ */
+export type NetcoreSinkOption<T> = (
+  | { useClass: Type<T> }
+  | { useExisting: InjectionToken }
+  | { useFactory: (...args: any[]) => T | Promise<T>; inject?: InjectionToken[] }
+) & { imports?: ModuleMetadata['imports'] };
 
 /** Known when the module is declared (also with `forRootAsync`), because routes are fixed at that point. */
 export interface NetcoreWebhooksModuleExtras {
@@ -110,6 +140,10 @@ export interface NetcoreWebhooksModuleExtras {
   path?: string;
   /** Register the module's exported providers globally. @default false */
   isGlobal?: boolean;
+  /** Replaces the billing sink. @default TypeOrmBillingSink (ledger in `netcore_billing_records`) */
+  billingSink?: NetcoreSinkOption<NetcoreBillingSink>;
+  /** Replaces the analytics sink. @default TypeOrmAnalyticsSink (daily counters) */
+  analyticsSink?: NetcoreSinkOption<NetcoreAnalyticsSink>;
 }
 
 /** Everything `NetcoreWebhooksModule.forRoot()` accepts. */
@@ -125,4 +159,5 @@ export interface ResolvedNetcoreWebhooksOptions {
   maxBodyBytes: number;
   processing: 'async' | 'inline';
   admin: NetcoreAdminOptions | null;
+  metrics: Required<NetcoreMetricsOptions>;
 }

@@ -1,11 +1,14 @@
+import { register as defaultRegistry } from 'prom-client';
 import {
   DEFAULT_MAX_BATCH_SIZE,
   DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_METRICS_PREFIX,
   DEFAULT_SHARED_SECRET_HEADER,
   DEFAULT_SIGNATURE_HEADER,
   DEFAULT_TOLERANCE_SECONDS,
 } from './netcore-webhooks.constants';
 import type {
+  NetcoreMetricsOptions,
   NetcoreVerificationOptions,
   NetcoreWebhooksOptions,
   ResolvedNetcoreVerificationOptions,
@@ -60,6 +63,7 @@ export function resolveNetcoreWebhooksOptions(
     allowedIps: resolveAllowedIps(options?.allowedIps),
     requireHttps: resolveRequireHttps(options?.requireHttps),
     maxBodyBytes: resolveMaxBodyBytes(options?.maxBodyBytes),
+    metrics: resolveMetrics(options?.metrics),
   };
 }
 
@@ -164,4 +168,16 @@ function resolveMaxBodyBytes(maxBodyBytes: unknown): number {
     fail(`'maxBodyBytes' must be an integer number of bytes, at least 1024 (got ${JSON.stringify(maxBodyBytes)}).`);
   }
   return maxBodyBytes as number;
+}
+
+function resolveMetrics(metrics: NetcoreMetricsOptions | undefined): Required<NetcoreMetricsOptions> {
+  const registry = metrics?.registry ?? defaultRegistry;
+  if (typeof registry?.registerMetric !== 'function' || typeof registry?.getSingleMetric !== 'function') {
+    fail("'metrics.registry' must be a prom-client Registry (new Registry() from the prom-client your app uses).");
+  }
+  const prefix = metrics?.prefix ?? DEFAULT_METRICS_PREFIX;
+  if (typeof prefix !== 'string' || !/^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/.test(prefix)) {
+    fail(`'metrics.prefix' must be a Prometheus name prefix such as 'netcore_webhooks_' (got ${JSON.stringify(prefix)}).`);
+  }
+  return { registry, prefix };
 }

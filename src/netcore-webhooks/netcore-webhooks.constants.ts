@@ -1,6 +1,7 @@
 export const DEFAULT_WEBHOOK_PATH = 'webhooks/netcore';
 export const DEFAULT_MAX_BATCH_SIZE = 1000;
 export const DEFAULT_SIGNATURE_HEADER = 'x-netcore-signature';
+export const DEFAULT_METRICS_PREFIX = 'netcore_webhooks_';
 
 /** Complete, validated options (see `resolveNetcoreWebhooksOptions`). */
 export const NETCORE_WEBHOOKS_OPTIONS = Symbol('NETCORE_WEBHOOKS_OPTIONS');

@@ -1,5 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { NetcoreAnalyticsSink } from './analytics/netcore-analytics-sink.interface';
+import { NetcoreAnalyticsService } from './analytics/netcore-analytics.service';
+import { NetcoreBillingDecider } from './billing/netcore-billing-decider.service';
+import { NetcoreBillingSink } from './billing/netcore-billing-sink.interface';
+import { NetcoreBillingService } from './billing/netcore-billing.service';
 import { NetcoreEventDispatcher } from './dispatch/netcore-event-dispatcher.service';
 import { DeliveryStatusEnvelopePipe } from './dto/delivery-status-envelope.pipe';
 import { NETCORE_WEBHOOKS_ENTITIES } from './entities';
@@ -9,7 +14,11 @@ import { NetcoreIpAllowlistGuard } from './guards/ip-allowlist.guard';
 import { NetcoreSignatureGuard } from './guards/signature.guard';
 import { NetcoreInboxWriter } from './ingest/netcore-inbox-writer.service';
 import { NetcoreIngestService } from './ingest/netcore-ingest.service';
+import { NetcoreWebhooksHealthIndicator } from './health/netcore-webhooks-health.indicator';
+import { AnalyticsListener } from './listeners/analytics.listener';
+import { BillingListener } from './listeners/billing.listener';
 import { MessageStateListener } from './listeners/message-state.listener';
+import { NetcoreWebhooksMetrics } from './metrics/netcore-webhooks-metrics.service';
 import { NetcoreMessageStateWriter } from './messages/netcore-message-state.writer';
 import { NetcoreMessageService } from './messages/netcore-message.service';
 import { NETCORE_WEBHOOKS_OPTIONS } from './netcore-webhooks.constants';
@@ -40,7 +49,26 @@ import { NETCORE_WEBHOOK_VERIFIER } from './verification/webhook-verifier.interf
     NetcoreMessageStateWriter,
     MessageStateListener,
     NetcoreMessageService,
+    NetcoreWebhooksMetrics,
+    NetcoreWebhooksHealthIndicator,
+    // The sinks themselves are provided by the module definition (default or the host's, see billingSink).
+    NetcoreBillingDecider,
+    BillingListener,
+    NetcoreBillingService,
+    AnalyticsListener,
+    NetcoreAnalyticsService,
   ],
-  exports: [NetcoreMessageService, NetcoreEventDispatcher, NetcoreSecurityStats, NETCORE_WEBHOOKS_OPTIONS],
+  exports: [
+    NetcoreMessageService,
+    NetcoreEventDispatcher,
+    NetcoreSecurityStats,
+    NetcoreWebhooksMetrics,
+    NetcoreWebhooksHealthIndicator,
+    NETCORE_WEBHOOKS_OPTIONS,
+    NetcoreBillingService,
+    NetcoreAnalyticsService,
+    NetcoreBillingSink,
+    NetcoreAnalyticsSink,
+  ],
 })
 export class NetcoreWebhooksModule extends NetcoreWebhooksConfigurableModule {}

@@ -1,10 +1,15 @@
 import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { NetcoreEventDispatcher } from '../../src';
 import { HostAppModule, type HostAppOptions } from '../fixtures/host-app.module';
 import { RecordingListener } from '../fixtures/recording.listener';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './test-databases';
+
+/** The HTTP platforms the module supports. */
+export type HttpAdapterKind = 'express' | 'fastify';
+export const ADAPTERS: HttpAdapterKind[] = ['express', 'fastify'];
 
 export interface TestApp {
   app: INestApplication;
@@ -15,28 +20,45 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Boots the fixture host app on a fresh database, created with rawBody as the README says. */
+export interface HttpOptions {
+  /** Create the app with `rawBody: true`, as the README says. @default true */
+  rawBody?: boolean;
+  logger?: LoggerService | LogLevel[] | false;
+  /** @default 'express' */
+  adapter?: HttpAdapterKind;
+  /** JSON body limit in bytes, set the way the README shows for each adapter; platform default when unset. */
+  bodyLimit?: number;
+  /** Express only: host app-wide setup done before init, as in main.ts (body parser limit, trust proxy). */
+  prepare?: (app: NestExpressApplication) => void;
+}
+
+/** Boots the fixture host app on a fresh database, on Express or Fastify. */
 export async function startHostApp(
   kind: DatabaseKind,
   options: Omit<HostAppOptions, 'database'> = {},
-  {
-    rawBody = true,
-    logger = ['error'],
-    prepare,
-  }: {
-    rawBody?: boolean;
-    logger?: LoggerService | LogLevel[] | false;
-    /** Host app-wide setup done before init, as in main.ts (body parser limit, trust proxy). */
-    prepare?: (app: NestExpressApplication) => void;
-  } = {},
+  { rawBody = true, logger = ['error'], adapter = 'express', bodyLimit, prepare }: HttpOptions = {},
 ): Promise<TestApp> {
+  if (adapter === 'fastify' && prepare) throw new Error('startHostApp: prepare() is for Express; use bodyLimit on Fastify');
   const db = await createTestDatabase(kind);
   const moduleRef = await Test.createTestingModule({
     imports: [HostAppModule.register({ ...options, database: db.options })],
   }).compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ rawBody, logger });
-  prepare?.(app);
-  await app.init();
+  let app: INestApplication;
+  if (adapter === 'fastify') {
+    const fastify = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(bodyLimit ? { bodyLimit } : {}), {
+      rawBody,
+      logger,
+    });
+    await fastify.init();
+    await fastify.getHttpAdapter().getInstance().ready();
+    app = fastify;
+  } else {
+    const express = moduleRef.createNestApplication<NestExpressApplication>({ rawBody, logger });
+    if (bodyLimit) express.useBodyParser('json', { limit: bodyLimit });
+    prepare?.(express);
+    await express.init();
+    app = express;
+  }
   const dispatcher = app.get(NetcoreEventDispatcher);
   return {
     app,

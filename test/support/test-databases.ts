@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { NETCORE_WEBHOOKS_ENTITIES } from '../../src';
+import { NETCORE_WEBHOOKS_ENTITIES, netcoreWebhooksMigrations } from '../../src';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
@@ -17,9 +17,14 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, empty database: an SQLite file in WAL mode, or a new PostgreSQL database. */
+/** A fresh, empty database: an SQLite file in WAL mode, or a new PostgreSQL database. Its schema comes from the migrations. */
 export async function createTestDatabase(kind: DatabaseKind): Promise<TestDatabase> {
-  const common = { entities: NETCORE_WEBHOOKS_ENTITIES, synchronize: true, logging: false } as const;
+  const common = {
+    entities: NETCORE_WEBHOOKS_ENTITIES,
+    migrations: netcoreWebhooksMigrations(kind === 'sqlite' ? 'better-sqlite3' : 'postgres'),
+    migrationsRun: true,
+    logging: false,
+  } as const;
   if (kind === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'netcore-webhooks-'));
     return {

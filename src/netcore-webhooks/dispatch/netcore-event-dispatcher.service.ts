@@ -5,6 +5,7 @@ import { DataSource, In } from 'typeorm';
 import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
 import { netcoreMessageEventName } from '../events/netcore-message-events';
 import { NetcoreMessageEvent } from '../events/netcore-message.event';
+import { NetcoreWebhooksMetrics } from '../metrics/netcore-webhooks-metrics.service';
 import { NetcoreWebhooksConfigurationError } from '../netcore-webhooks-options.resolver';
 
 /** An inbox row as the dispatcher needs it. */
@@ -28,6 +29,7 @@ export class NetcoreEventDispatcher implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Optional() private readonly emitter?: EventEmitter2,
+    @Optional() private readonly metrics?: NetcoreWebhooksMetrics,
   ) {}
 
   onModuleInit(): void {
@@ -53,7 +55,8 @@ export class NetcoreEventDispatcher implements OnModuleInit {
     for (const stored of events) {
       const event = NetcoreMessageEvent.fromDeliveryStatus(stored.id, stored.raw);
       try {
-        await this.emitter!.emitAsync(netcoreMessageEventName(stored.status), event);
+        const emit = () => this.emitter!.emitAsync(netcoreMessageEventName(stored.status), event);
+        await (this.metrics ? this.metrics.timeDispatch(emit) : emit());
         processed.push(stored.id);
       } catch (error) {
         await this.markFailed(stored, error);
@@ -78,6 +81,7 @@ export class NetcoreEventDispatcher implements OnModuleInit {
 
   private async markFailed(stored: StoredEvent, error: unknown): Promise<void> {
     const message = String((error as Error)?.stack ?? (error as Error)?.message ?? error).slice(0, ERROR_LIMIT);
+    this.metrics?.processingFailed(stored.status);
     this.logger.warn(`Listener failed for event ${stored.id} (message.${stored.status}): ${(error as Error)?.message ?? error}`);
     await this.dataSource
       .createQueryBuilder()

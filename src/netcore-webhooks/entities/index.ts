@@ -1,6 +1,18 @@
+import { NetcoreAnalyticsDailyCount } from './netcore-analytics-daily-count.entity';
+import { NetcoreAnalyticsEvent } from './netcore-analytics-event.entity';
+import { NetcoreBillingRecord } from './netcore-billing-record.entity';
+import { NetcoreBillingState } from './netcore-billing-state.entity';
 import { NetcoreDeadLetter } from './netcore-dead-letter.entity';
 import { NetcoreMessage } from './netcore-message.entity';
 import { NetcoreWebhookEvent } from './netcore-webhook-event.entity';
 
 /** Every entity of the module, for the host's `TypeOrmModule.forRoot({ entities: [...] })`. */
-export const NETCORE_WEBHOOKS_ENTITIES = [NetcoreWebhookEvent, NetcoreMessage, NetcoreDeadLetter];
+export const NETCORE_WEBHOOKS_ENTITIES = [
+  NetcoreWebhookEvent,
+  NetcoreMessage,
+  NetcoreDeadLetter,
+  NetcoreBillingState,
+  NetcoreBillingRecord,
+  NetcoreAnalyticsEvent,
+  NetcoreAnalyticsDailyCount,
+];

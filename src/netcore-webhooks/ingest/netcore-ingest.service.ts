@@ -1,10 +1,11 @@
-import { BadRequestException, Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, Logger, Optional, ServiceUnavailableException } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { isDataError } from '../database/is-data-error';
 import { validateDeliveryStatus } from '../dto/validate-delivery-status';
 import { NetcoreEventDispatcher, type StoredEvent } from '../dispatch/netcore-event-dispatcher.service';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
 import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
+import { NetcoreWebhooksMetrics } from '../metrics/netcore-webhooks-metrics.service';
 import { NETCORE_WEBHOOKS_OPTIONS } from '../netcore-webhooks.constants';
 import type { ResolvedNetcoreWebhooksOptions } from '../netcore-webhooks-options.interface';
 import { idempotencyKey } from './idempotency-key';
@@ -24,6 +25,7 @@ export class NetcoreIngestService {
     private readonly inbox: NetcoreInboxWriter,
     private readonly dispatcher: NetcoreEventDispatcher,
     @Inject(NETCORE_WEBHOOKS_OPTIONS) private readonly options: ResolvedNetcoreWebhooksOptions,
+    @Optional() private readonly metrics?: NetcoreWebhooksMetrics,
   ) {}
 
   async ingest(items: readonly unknown[]): Promise<NetcoreIngestResult> {
@@ -80,11 +82,13 @@ export class NetcoreIngestService {
           `Refused a batch of ${items.length} item(s) the database cannot store: ${truncateForLog(String((error as Error)?.message ?? error))} ` +
             `payload=${truncateForLog(JSON.stringify(items))}`,
         );
+        this.metrics?.requestRejected('unstorable_batch');
         throw new BadRequestException('The batch holds a value that cannot be stored; nothing was stored');
       }
       this.logger.error(
         `Could not store a batch of ${items.length} item(s); answering 503 so Netcore retries: ${truncateForLog(String((error as Error)?.message ?? error))}`,
       );
+      this.metrics?.requestRejected('storage_unavailable');
       throw new ServiceUnavailableException('Webhook storage is unavailable; retry later');
     }
     duplicates += pending.length - stored.length;
@@ -96,8 +100,8 @@ export class NetcoreIngestService {
     else this.scheduleTogether(stored);
 
     const result: NetcoreIngestResult = { accepted: stored.length, duplicates, rejected: rejectedCount };
-    // One line per request is noise at production rates: verbose, which the demo app shows outside production.
-    this.logger.verbose(
+    this.metrics?.batchStored(items.length, result, Date.now() - started);
+    this.logger.log(
       `Batch of ${items.length}: accepted=${result.accepted} duplicates=${result.duplicates} rejected=${result.rejected} ms=${Date.now() - started}`,
     );
     return result;

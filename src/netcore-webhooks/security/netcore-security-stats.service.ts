@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { NetcoreWebhooksMetrics } from '../metrics/netcore-webhooks-metrics.service';
 
 /** Why the module refused a request before reading its events. */
 export const NETCORE_REJECTION_REASONS = [
@@ -24,7 +25,10 @@ export type NetcoreRejectionReason = (typeof NETCORE_REJECTION_REASONS)[number];
 export class NetcoreSecurityStats {
   private readonly counts = new Map<NetcoreRejectionReason, number>(NETCORE_REJECTION_REASONS.map((r) => [r, 0]));
 
+  constructor(@Optional() private readonly metrics?: NetcoreWebhooksMetrics) {}
+
   record(reason: NetcoreRejectionReason): void {
+    this.metrics?.requestRejected(reason);
     this.counts.set(reason, (this.counts.get(reason) ?? 0) + 1);
   }
 

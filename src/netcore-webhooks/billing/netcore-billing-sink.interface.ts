@@ -1,0 +1,40 @@
+/** A billable message to charge once. */
+export interface NetcoreBillingCharge {
+  ncmessageId: string;
+  category: string;
+  pricingModel: string;
+  pricingType: string;
+  /** `received_at` of the first billable event. */
+  chargedAt: Date;
+}
+
+/** A charge to cancel: the message failed without being delivered or read. */
+export interface NetcoreBillingVoid {
+  ncmessageId: string;
+  /** The failure's `status_remark`. */
+  reason: string;
+  /** `received_at` of the failure. */
+  voidedAt: Date;
+}
+
+/** A voided charge that stands again: a `delivered` or `read` arrived after the failure. */
+export interface NetcoreBillingRestore {
+  ncmessageId: string;
+  /** `received_at` of the earliest delivery evidence. */
+  deliveredAt: Date;
+}
+
+/**
+ * Where billing decisions go. The module decides (one charge per message, void on failure, restore on a
+ * later delivery) and calls the sink once per decision; after a crash between the call and its
+ * bookkeeping the same call can come again, so implementations must be idempotent per `ncmessageId`.
+ * A call that throws is retried with its event.
+ */
+export interface NetcoreBillingSink {
+  charge(charge: NetcoreBillingCharge): Promise<void>;
+  void(voided: NetcoreBillingVoid): Promise<void>;
+  restore(restored: NetcoreBillingRestore): Promise<void>;
+}
+
+/** Injection token of the billing sink (`@Inject(NetcoreBillingSink)`). */
+export const NetcoreBillingSink = Symbol('NetcoreBillingSink');

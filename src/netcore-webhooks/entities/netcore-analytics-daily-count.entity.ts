@@ -1,0 +1,21 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { bigintNumber } from './epoch-ms.transformer';
+
+/** Messages that reached `status` on `day` (UTC), per pricing category and source. */
+@Entity({ name: 'netcore_analytics_daily_counts' })
+export class NetcoreAnalyticsDailyCount {
+  @PrimaryColumn({ type: 'varchar', length: 10 })
+  day!: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 32 })
+  status!: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  category!: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 128 })
+  source!: string;
+
+  @Column({ type: 'bigint', transformer: bigintNumber })
+  count!: number;
+}

@@ -1,0 +1,308 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DataSource } from 'typeorm';
+import {
+  NETCORE_SAMPLE_PAYLOADS,
+  NetcoreBillingService,
+  NetcoreBillingSink,
+  NetcoreBillingState,
+  NetcoreMessageEvent,
+  NetcoreWebhookEvent,
+  NetcoreWebhooksModule,
+  buildDeliveryStatus,
+  buildWebhookPayload,
+  type NetcoreDeliveryStatusItem,
+} from '../src';
+import { HostSinksModule, RecordingBillingSink } from './fixtures/recording-sinks';
+import { AT, REMARK, T0, expectedBillingCalls, lifecycle, permutations } from './support/lifecycle';
+import { startHostApp, type TestApp } from './support/test-app';
+import { DATABASES } from './support/test-databases';
+import { postSigned } from './support/webhook-client';
+
+const FOUR = permutations(['sent', 'delivered', 'read', 'failed']);
+
+async function deliverOneByOne(t: TestApp, items: NetcoreDeliveryStatusItem[]): Promise<void> {
+  for (const item of items) {
+    await postSigned(t.app, buildWebhookPayload(item)).expect(200);
+    await t.settle();
+  }
+}
+
+/** Runs the listeners of a stored event again, as a retry or a recovery sweep after a crash would. */
+async function redeliver(t: TestApp, item: NetcoreDeliveryStatusItem): Promise<void> {
+  const rows = await t.app.get(DataSource).getRepository(NetcoreWebhookEvent).findBy({ ncmessageId: item.ncmessage_id, status: item.status });
+  for (const row of rows) {
+    await t.app.get(EventEmitter2).emitAsync(`message.${row.status}`, NetcoreMessageEvent.fromDeliveryStatus(row.id, JSON.parse(row.payload)));
+  }
+}
+
+describe.each(DATABASES)('billing with the default ledger (%s)', (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startHostApp(kind);
+  });
+  afterAll(() => t?.close());
+
+  const billing = () => t.app.get(NetcoreBillingService);
+
+  it("charges Netcore's billable samples once and never the non-billable or failed ones", async () => {
+    for (const payload of Object.values(NETCORE_SAMPLE_PAYLOADS)) await postSigned(t.app, payload).expect(200);
+    await t.settle();
+    const { read, sent, delivered, failed } = NETCORE_SAMPLE_PAYLOADS;
+    expect(await billing().findOne(read.delivery_status[0].ncmessage_id)).toMatchObject({
+      category: 'marketing',
+      pricingModel: 'PMP',
+      pricingType: 'regular',
+      chargedAt: new Date(1764693401000),
+      state: 'charged',
+      voidedAt: null,
+      voidReason: null,
+    });
+    expect(await billing().findOne(sent.delivery_status[0].ncmessage_id)).toMatchObject({
+      category: 'marketing_lite',
+      chargedAt: new Date(1764585991000),
+      state: 'charged',
+    });
+    expect(await billing().findOne(delivered.delivery_status[0].ncmessage_id)).toBeNull();
+    expect(await billing().findOne(failed.delivery_status[0].ncmessage_id)).toBeNull();
+  });
+
+  describe.each(FOUR)('sent/delivered/read/failed arriving as %s, %s, %s, %s', (...order) => {
+    it('ends with one charge, from the first billable event to arrive, not voided', async () => {
+      const items = lifecycle(order);
+      await deliverOneByOne(t, items);
+      const firstBillable = order.find((s) => s !== 'failed')!;
+      expect(await billing().findOne(items[0].ncmessage_id)).toMatchObject({
+        state: 'charged',
+        chargedAt: new Date(AT[firstBillable] * 1000),
+        voidedAt: null,
+        voidReason: null,
+      });
+    });
+  });
+
+  it('voids the charge of a billable sent when failed follows, with the remark as reason', async () => {
+    const items = lifecycle(['sent', 'failed']);
+    await deliverOneByOne(t, items);
+    expect(await billing().findOne(items[0].ncmessage_id)).toMatchObject({
+      state: 'voided',
+      chargedAt: new Date(AT.sent * 1000),
+      voidedAt: new Date(AT.failed * 1000),
+      voidReason: REMARK,
+    });
+  });
+
+  it('never charges a message whose failed arrived before its billable sent', async () => {
+    const items = lifecycle(['failed', 'sent']);
+    await deliverOneByOne(t, items);
+    expect(await billing().findOne(items[0].ncmessage_id)).toBeNull();
+  });
+
+  it('restores a voided charge when delivered arrives after the failure', async () => {
+    const items = lifecycle(['sent', 'failed', 'delivered']);
+    await deliverOneByOne(t, items.slice(0, 2));
+    expect((await billing().findOne(items[0].ncmessage_id))?.state).toBe('voided');
+    await deliverOneByOne(t, items.slice(2));
+    expect(await billing().findOne(items[0].ncmessage_id)).toMatchObject({ state: 'charged', voidedAt: null, voidReason: null });
+  });
+
+  it('never charges a message whose events all say billable: false', async () => {
+    const pricing = { billable: false, category: 'utility', pricing_model: 'PMP', type: 'regular' };
+    const items = lifecycle(['sent', 'delivered', 'read'], { pricing });
+    await deliverOneByOne(t, [...items, { ...items[2], status: 'clicked', received_at: String(T0 + 900) }]);
+    expect(await billing().findOne(items[0].ncmessage_id)).toBeNull();
+  });
+
+  it('leaves exactly one charge when the same billable event is posted 20 times at once', async () => {
+    const item = buildDeliveryStatus({ status: 'read', received_at: String(T0) });
+    const results = await Promise.all(Array.from({ length: 20 }, () => postSigned(t.app, buildWebhookPayload(item)).expect(200)));
+    await t.settle();
+    expect(results.reduce((n, r) => n + r.body.accepted, 0)).toBe(1);
+    expect(await billing().findOne(item.ncmessage_id)).toMatchObject({ state: 'charged', chargedAt: new Date(T0 * 1000) });
+  });
+
+  it('reaches the same outcome when the lifecycles of 30 messages arrive in concurrent requests', async () => {
+    const messages = Array.from({ length: 30 }, (_, i) => lifecycle(i % 3 === 0 ? ['failed', 'sent'] : i % 3 === 1 ? ['sent', 'failed', 'read'] : ['read', 'sent', 'delivered']));
+    await Promise.all(messages.flat().map((item) => postSigned(t.app, buildWebhookPayload(item)).expect(200)));
+    await t.settle();
+    for (const [i, items] of messages.entries()) {
+      const record = await billing().findOne(items[0].ncmessage_id);
+      // A failed message may or may not have been charged before its failure was seen; it is never billed.
+      if (i % 3 === 0) expect(record === null || record.state === 'voided').toBe(true);
+      else expect(record).toMatchObject({ state: 'charged', voidedAt: null });
+    }
+  });
+
+  it('does not charge twice when the listeners of an event run again (redelivery)', async () => {
+    const items = lifecycle(['sent', 'failed']);
+    await deliverOneByOne(t, items);
+    await redeliver(t, items[0]);
+    await redeliver(t, items[1]);
+    expect(await billing().findOne(items[0].ncmessage_id)).toMatchObject({ state: 'voided', voidReason: REMARK });
+  });
+
+  it('totals charges by category and pricing model over a time range, charged minus voided', async () => {
+    const day = 1_700_000_000; // a range no other test of this suite uses
+    const base = { status: 'sent', received_at: String(day) };
+    const pricing = (category: string, pricing_model: string) => ({ billable: true, category, pricing_model, type: 'regular' });
+    const a = buildDeliveryStatus({ ...base, pricing: pricing('marketing', 'PMP') });
+    const b = buildDeliveryStatus({ ...base, pricing: pricing('marketing', 'PMP') });
+    const c = buildDeliveryStatus({ ...base, pricing: pricing('utility', 'other') });
+    const bFailed = buildDeliveryStatus({ ncmessage_id: b.ncmessage_id, status: 'failed', received_at: String(day + 5), status_remark: 'x' });
+    const outside = buildDeliveryStatus({ status: 'sent', received_at: String(day + 3600) });
+    await deliverOneByOne(t, [a, b, c, bFailed, outside]);
+    expect(await billing().totals({ from: new Date(day * 1000), to: new Date((day + 3600) * 1000) })).toEqual([
+      { category: 'marketing', pricingModel: 'PMP', charged: 2, voided: 1, net: 1 },
+      { category: 'utility', pricingModel: 'other', charged: 1, voided: 0, net: 1 },
+    ]);
+  });
+});
+
+describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => {
+  let t: TestApp;
+  let sink: RecordingBillingSink;
+  beforeAll(async () => {
+    t = await startHostApp(kind, { extras: { billingSink: { useClass: RecordingBillingSink } } });
+    sink = t.app.get(NetcoreBillingSink);
+  });
+  afterAll(() => t?.close());
+  beforeEach(() => {
+    sink.failNext = 0;
+  });
+
+  it('uses the host sink instead of the ledger', async () => {
+    expect(sink).toBeInstanceOf(RecordingBillingSink);
+    const [sent] = lifecycle(['sent']);
+    await deliverOneByOne(t, [sent]);
+    expect(await t.app.get(NetcoreBillingService).findOne(sent.ncmessage_id)).toBeNull();
+    expect(sink.callsFor(sent.ncmessage_id)).toEqual([
+      { call: 'charge', args: { ncmessageId: sent.ncmessage_id, category: 'marketing', pricingModel: 'PMP', pricingType: 'regular', chargedAt: new Date(AT.sent * 1000) } },
+    ]);
+  });
+
+  it.each(FOUR)('receives exactly the calls the rules call for when events arrive as %s, %s, %s, %s', async (...order) => {
+    const items = lifecycle(order);
+    await deliverOneByOne(t, items);
+    expect(sink.callsFor(items[0].ncmessage_id).map((c) => c.call)).toEqual(expectedBillingCalls(order));
+  });
+
+  it('is told charge, void (with the remark) and restore for sent, failed, delivered', async () => {
+    const items = lifecycle(['sent', 'failed', 'delivered']);
+    await deliverOneByOne(t, items);
+    const id = items[0].ncmessage_id;
+    expect(sink.callsFor(id)).toEqual([
+      { call: 'charge', args: expect.objectContaining({ ncmessageId: id }) },
+      { call: 'void', args: { ncmessageId: id, reason: REMARK, voidedAt: new Date(AT.failed * 1000) } },
+      { call: 'restore', args: { ncmessageId: id, deliveredAt: new Date(AT.delivered * 1000) } },
+    ]);
+  });
+
+  it('makes one charge call when different billable events of a message arrive 20 at once', async () => {
+    const id = buildDeliveryStatus().ncmessage_id;
+    const items = Array.from({ length: 20 }, (_, i) =>
+      buildDeliveryStatus({ ncmessage_id: id, status: ['sent', 'delivered', 'read', 'clicked'][i % 4], received_at: String(T0 + i) }),
+    );
+    await Promise.all(items.map((item) => postSigned(t.app, buildWebhookPayload(item)).expect(200)));
+    await t.settle();
+    expect(sink.callsFor(id).map((c) => c.call)).toEqual(['charge']);
+  });
+
+  it('makes no second call when the listeners of an event run again', async () => {
+    const items = lifecycle(['sent', 'failed']);
+    await deliverOneByOne(t, items);
+    for (const item of items) await redeliver(t, item);
+    expect(sink.callsFor(items[0].ncmessage_id).map((c) => c.call)).toEqual(['charge', 'void']);
+  });
+
+  it('voids a charge whose failure arrived while the charge call was still in progress', async () => {
+    const [sent, failed] = lifecycle(['sent', 'failed']);
+    const states = t.app.get(DataSource).getRepository(NetcoreBillingState);
+    const hold = sink.holdNext();
+    await postSigned(t.app, buildWebhookPayload(sent)).expect(200);
+    await hold.entered; // the charge is being made, decided before the failure existed
+    await postSigned(t.app, buildWebhookPayload(failed)).expect(200);
+    while (!(await states.findOneBy({ ncmessageId: sent.ncmessage_id }))?.failedAt) await new Promise((r) => setTimeout(r, 5));
+    hold.release();
+    await t.settle();
+    expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge', 'void']);
+  });
+
+  it('takes over the sink call of a worker that crashed while holding a message (its claim expired)', async () => {
+    const [sent, delivered] = lifecycle(['sent', 'delivered']);
+    const states = t.app.get(DataSource).getRepository(NetcoreBillingState);
+    // What a worker leaves behind when it dies after claiming, before calling the sink.
+    await states.insert({
+      ncmessageId: sent.ncmessage_id,
+      billableAt: new Date(AT.sent * 1000),
+      category: 'marketing',
+      pricingModel: 'PMP',
+      pricingType: 'regular',
+      failedAt: null,
+      failureReason: null,
+      deliveredAt: null,
+      notified: 'none',
+      claimToken: 'crashed-worker',
+      claimedUntil: new Date(Date.now() - 1000),
+      updatedAt: new Date(),
+    });
+    await deliverOneByOne(t, [delivered]);
+    expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge']);
+    expect(await states.findOneByOrFail({ ncmessageId: sent.ncmessage_id })).toMatchObject({ notified: 'charged', claimToken: null });
+  });
+
+  it('records the sink failure on the inbox row instead of marking it processed, and charges once when the event is retried', async () => {
+    const [sent] = lifecycle(['sent']);
+    sink.failNext = 1;
+    await deliverOneByOne(t, [sent]);
+    const inbox = t.app.get(DataSource).getRepository(NetcoreWebhookEvent);
+    const row = await inbox.findOneByOrFail({ ncmessageId: sent.ncmessage_id });
+    expect(row).toMatchObject({ state: 'failed', attempts: 1 });
+    expect(row.lastError).toMatch(/host billing service unavailable/);
+    expect(sink.callsFor(sent.ncmessage_id)).toEqual([]);
+    await redeliver(t, sent);
+    await redeliver(t, sent);
+    expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge']);
+  });
+});
+
+describe.each(DATABASES)('swapping the billing sink with one option (%s)', (kind) => {
+  it('takes useExisting from a host module with forRootAsync', async () => {
+    const t = await startHostApp(kind, {
+      registration: 'forRootAsync',
+      extras: { billingSink: { useExisting: RecordingBillingSink, imports: [HostSinksModule] } },
+    });
+    try {
+      const [read] = lifecycle(['read']);
+      await deliverOneByOne(t, [read]);
+      expect(t.app.get(RecordingBillingSink).callsFor(read.ncmessage_id).map((c) => c.call)).toEqual(['charge']);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('takes useFactory with inject', async () => {
+    const t = await startHostApp(kind, {
+      extras: {
+        billingSink: { imports: [HostSinksModule], inject: [RecordingBillingSink], useFactory: (inner: RecordingBillingSink) => inner },
+      },
+    });
+    try {
+      const [sent] = lifecycle(['sent']);
+      await deliverOneByOne(t, [sent]);
+      expect(t.app.get(RecordingBillingSink).callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge']);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('declaring a sink option', () => {
+  it.each([
+    [{}, /'billingSink' must have exactly one of useClass, useExisting or useFactory/],
+    [{ useClass: RecordingBillingSink, useExisting: RecordingBillingSink }, /'billingSink' must have exactly one of useClass, useExisting or useFactory \(got useClass, useExisting\)/],
+    [{ useFactory: 'not a function' }, /'billingSink.useFactory' must be a function/],
+  ])('refuses %p at declaration, naming the option', (billingSink, message) => {
+    expect(() =>
+      NetcoreWebhooksModule.forRoot({ verification: { scheme: 'none' }, billingSink: billingSink as never }),
+    ).toThrow(message);
+  });
+});

@@ -1,0 +1,77 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { NETCORE_SAMPLE_PAYLOADS, NetcoreEventDispatcher } from '../src';
+import { AppModule } from '../src/app.module';
+import { setupDemoApp } from '../src/demo/setup-demo-app';
+import { DATABASES, createTestDatabase, type TestDatabase } from './support/test-databases';
+import { TEST_SECRET, postSigned } from './support/webhook-client';
+
+/** The demo host app (npm start) as main.ts builds it, configured through the environment like in production. */
+describe.each(DATABASES)('demo app: metrics, health and OpenAPI docs (%s)', (kind) => {
+  let db: TestDatabase;
+  let app: INestApplication;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    db = await createTestDatabase(kind);
+    process.env.NETCORE_WEBHOOK_SECRET = TEST_SECRET;
+    if (db.options.type === 'postgres') process.env.DATABASE_URL = String(db.options.url);
+    else process.env.DATABASE_PATH = String(db.options.database);
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    app = moduleRef.createNestApplication({ rawBody: true, logger: ['error'] });
+    setupDemoApp(app);
+    await app.init();
+  });
+  afterAll(async () => {
+    await app?.get(NetcoreEventDispatcher).whenIdle();
+    await app?.close();
+    await db?.drop();
+    process.env = saved;
+  });
+
+  it('creates its schema with the migrations and receives a signed webhook', async () => {
+    await postSigned(app, NETCORE_SAMPLE_PAYLOADS.delivered).expect(200, { accepted: 1, duplicates: 0, rejected: 0 });
+  });
+
+  it('serves Prometheus metrics on GET /metrics', async () => {
+    const scrape = async () => {
+      const res = await request(app.getHttpServer()).get('/metrics').expect(200);
+      expect(res.headers['content-type']).toMatch(/^text\/plain;.*version=0\.0\.4/);
+      const series = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(res.text)?.[1]);
+      return { accepted: series('netcore_webhooks_events_accepted_total'), acks: series('netcore_webhooks_ack_latency_seconds_count') };
+    };
+    const before = await scrape();
+    await postSigned(app, NETCORE_SAMPLE_PAYLOADS.read).expect(200);
+    expect(await scrape()).toEqual({ accepted: before.accepted + 1, acks: before.acks + 1 });
+  });
+
+  it('serves its health on GET /health', async () => {
+    const res = await request(app.getHttpServer()).get('/health').expect(200);
+    expect(res.body).toMatchObject({ status: 'ok', info: { netcore_webhooks: { status: 'up', database: 'up', deadLetters: 0 } } });
+  });
+
+  it('serves OpenAPI docs at /docs describing the webhook route, its body and its answers', async () => {
+    await request(app.getHttpServer()).get('/docs').expect(200).expect('content-type', /html/);
+    const doc = (await request(app.getHttpServer()).get('/docs-json').expect(200)).body;
+    const post = doc.paths['/webhooks/netcore'].post;
+    expect(post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/DeliveryStatusEnvelopeDto' });
+    expect(Object.keys(post.responses).sort()).toEqual(['200', '400', '401', '403', '413', '415', '503']);
+    expect(post.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/NetcoreIngestResultDto' });
+    expect(post.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'x-netcore-signature', in: 'header' })]));
+    const { DeliveryStatusEnvelopeDto, DeliveryStatusDto, DeliveryStatusPricingDto } = doc.components.schemas;
+    expect(DeliveryStatusEnvelopeDto.properties.delivery_status).toMatchObject({
+      type: 'array',
+      minItems: 1,
+      items: { $ref: '#/components/schemas/DeliveryStatusDto' },
+    });
+    expect(DeliveryStatusDto.required.sort()).toEqual(['ncmessage_id', 'received_at', 'status']);
+    expect(Object.keys(DeliveryStatusDto.properties)).toEqual(
+      expect.arrayContaining(['phoneNumber', 'recipient', 'source', 'status_remark', 'x-apiheader', 'pricing']),
+    );
+    expect(DeliveryStatusPricingDto.required).toEqual(['billable']);
+    // The module's admin endpoints are documented with bearer auth; the demo's own endpoints are not part of the API.
+    expect(doc.paths['/webhooks/netcore/analytics/summary'].get.security).toEqual([{ bearer: [] }]);
+    expect(Object.keys(doc.paths).filter((p) => !p.startsWith('/webhooks/netcore'))).toEqual([]);
+  });
+});

@@ -1,0 +1,221 @@
+import type { NetcoreDeliveryStatusItem } from '../../src';
+
+/** mulberry32: a small seeded generator, so a failing day can be replayed with the same seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const DAY = '2025-12-01';
+const DAY_START = Date.UTC(2025, 11, 1) / 1000;
+const SOURCES = ['', 'kiran', 'crm'];
+const CATEGORIES = ['marketing', 'utility', 'marketing_lite'];
+const REMARKS = ['Operator rejected the message', 'Number not on WhatsApp', 'Message expired', 'Spam rate limit hit'];
+
+/** Lifecycles as they arrive (statuses in arrival order; timestamps follow the real order). */
+const KINDS: [weight: number, arrival: string[]][] = [
+  [30, ['sent', 'delivered', 'read']],
+  [8, ['sent', 'read', 'delivered']], // read before delivered
+  [18, ['sent', 'delivered']],
+  [8, ['sent']],
+  [12, ['sent', 'failed']],
+  [6, ['failed', 'sent']], // the failure overtakes the sent
+  [6, ['sent', 'failed', 'delivered']], // delivered after a failure: restored
+  [4, ['delivered', 'read']], // an operator that sends no sent
+];
+
+export interface SimulatedDay {
+  /** Batches to POST one after another; a message has at most one event per batch. */
+  batches: NetcoreDeliveryStatusItem[][];
+  messageIds: string[];
+}
+
+/** 500 messages with random lifecycles, clicks and duplicates (each duplicated event arrives 3 times). */
+export function simulateDay(seed: number, messages = 500, batchSize = 100): SimulatedDay {
+  const random = seededRandom(seed);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
+  const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+  const totalWeight = KINDS.reduce((n, [w]) => n + w, 0);
+  const kind = () => {
+    let r = random() * totalWeight;
+    for (const [w, arrival] of KINDS) if ((r -= w) < 0) return arrival;
+    return KINDS[0][1];
+  };
+
+  const queues: NetcoreDeliveryStatusItem[][] = [];
+  const messageIds: string[] = [];
+  for (let i = 0; i < messages; i++) {
+    const ncmessage_id = `day-${seed}-${i}`;
+    messageIds.push(ncmessage_id);
+    const category = pick(CATEGORIES);
+    const pricing = { billable: category !== 'utility', category, pricing_model: pick(['PMP', 'other']), type: 'regular' };
+    const base = { ncmessage_id, phoneNumber: '912249757556', recipient: `9186578${String(i).padStart(5, '0')}`, source: pick(SOURCES), 'x-apiheader': '' };
+    const sent = DAY_START + between(0, 18 * 3600);
+    const delivered = sent + between(1, 300);
+    const at: Record<string, number> = { sent, delivered, read: delivered + between(5, 7200), failed: sent + between(1, 600) };
+    const remark = pick(REMARKS);
+    const arrival = kind();
+    const events: NetcoreDeliveryStatusItem[] = arrival.map((status) =>
+      status === 'failed'
+        ? { ...base, status, received_at: String(at.failed), status_remark: remark }
+        : { ...base, status, received_at: String(at[status]), status_remark: '', pricing },
+    );
+    if (arrival.includes('read')) {
+      for (let c = between(0, 2); c > 0; c--) {
+        events.push({ ...base, status: 'clicked', received_at: String(at.read + between(1, 3600)), status_remark: '', pricing, url: 'https://example.com/offer' });
+      }
+    }
+    // Some events are delivered three times: the copies come later, in other batches.
+    const queue: NetcoreDeliveryStatusItem[] = [];
+    for (const event of events) {
+      queue.push(event);
+      if (random() < 0.1) queue.push({ ...event }, { ...event });
+    }
+    queues.push(queue);
+  }
+
+  const batches: NetcoreDeliveryStatusItem[][] = [];
+  while (queues.some((q) => q.length)) {
+    const ready = queues.filter((q) => q.length);
+    for (let i = ready.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [ready[i], ready[j]] = [ready[j], ready[i]];
+    }
+    batches.push(ready.slice(0, batchSize).map((q) => q.shift()!));
+  }
+  return { batches, messageIds };
+}
+
+export interface ExpectedLedgerEntry {
+  ncmessageId: string;
+  category: string;
+  pricingModel: string;
+  pricingType: string;
+  chargedAt: Date;
+  state: 'charged' | 'voided';
+  voidedAt: Date | null;
+  voidReason: string | null;
+}
+
+interface Fact {
+  status: string;
+  day: string;
+  category: string;
+  source: string;
+  receivedAt: number;
+  remark: string;
+}
+
+/**
+ * The test's own model of what the module should end with after the batches arrive in order: the billing
+ * ledger by the rules, and one analytics fact per message and status (the first to arrive).
+ */
+export function expectedOutcome(batches: NetcoreDeliveryStatusItem[][]) {
+  const seen = new Set<string>();
+  const arrived = new Map<string, NetcoreDeliveryStatusItem[]>();
+  const billing = new Map<string, { billable?: NetcoreDeliveryStatusItem; failed?: NetcoreDeliveryStatusItem; delivered: boolean; told: 'none' | 'charged' | 'voided'; entry?: ExpectedLedgerEntry }>();
+  const facts = new Map<string, Fact>();
+  /** The calls a billing sink should receive, per message, in order. */
+  const calls = new Map<string, { call: string; args: Record<string, unknown> }[]>();
+  const tell = (id: string, call: string, args: Record<string, unknown>) => calls.set(id, [...(calls.get(id) ?? []), { call, args: { ncmessageId: id, ...args } }]);
+  for (const batch of batches) {
+    for (const item of batch) {
+      const key = `${item.ncmessage_id}|${item.status}|${item.received_at}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const id = item.ncmessage_id;
+      const history = [...(arrived.get(id) ?? []), item];
+      arrived.set(id, history);
+
+      const factKey = `${id}|${item.status}`;
+      if (!facts.has(factKey)) {
+        const known = history
+          .filter((e) => e.status !== 'failed' && e.pricing?.category)
+          .sort((a, b) => Number(a.received_at) - Number(b.received_at))[0];
+        facts.set(factKey, {
+          status: item.status,
+          day: new Date(Number(item.received_at) * 1000).toISOString().slice(0, 10),
+          category: item.pricing?.category ?? known?.pricing?.category ?? '',
+          source: item.source ?? '',
+          receivedAt: Number(item.received_at),
+          remark: item.status_remark ?? '',
+        });
+      }
+
+      const b = billing.get(id) ?? { delivered: false, told: 'none' as const };
+      billing.set(id, b);
+      if (item.status === 'failed') b.failed ??= item;
+      else if (item.pricing?.billable) b.billable ??= item;
+      if (item.status === 'delivered' || item.status === 'read') b.delivered = true;
+      if (!b.billable) continue;
+      const billed = !(b.failed && !b.delivered);
+      if (billed && b.told === 'none') {
+        b.told = 'charged';
+        b.entry = {
+          ncmessageId: id,
+          category: b.billable.pricing!.category!,
+          pricingModel: b.billable.pricing!.pricing_model!,
+          pricingType: b.billable.pricing!.type!,
+          chargedAt: new Date(Number(b.billable.received_at) * 1000),
+          state: 'charged',
+          voidedAt: null,
+          voidReason: null,
+        };
+        const { category, pricingModel, pricingType, chargedAt } = b.entry;
+        tell(id, 'charge', { category, pricingModel, pricingType, chargedAt });
+      } else if (billed && b.told === 'voided') {
+        b.told = 'charged';
+        Object.assign(b.entry!, { state: 'charged', voidedAt: null, voidReason: null });
+        const firstDelivery = history.filter((e) => e.status === 'delivered' || e.status === 'read').map((e) => Number(e.received_at));
+        tell(id, 'restore', { deliveredAt: new Date(Math.min(...firstDelivery) * 1000) });
+      } else if (!billed && b.told === 'charged') {
+        b.told = 'voided';
+        Object.assign(b.entry!, { state: 'voided', voidedAt: new Date(Number(b.failed!.received_at) * 1000), voidReason: b.failed!.status_remark });
+        tell(id, 'void', { reason: b.failed!.status_remark, voidedAt: b.entry!.voidedAt });
+      }
+    }
+  }
+  const ledger = [...billing.values()].flatMap((b) => (b.entry ? [b.entry] : [])).sort((a, b) => a.ncmessageId.localeCompare(b.ncmessageId));
+  return { ledger, calls, facts: [...facts.entries()].map(([key, fact]) => ({ ncmessageId: key.split('|')[0], ...fact })) };
+}
+
+type FactWithId = Fact & { ncmessageId: string };
+
+/** The summary a product manager should see, computed from the expected facts. */
+export function expectedSummary(facts: FactWithId[], query: { from: string; to: string; source?: string; category?: string }) {
+  const inScope = (f: FactWithId) =>
+    f.day >= query.from && f.day <= query.to && (query.source === undefined || f.source === query.source) && (query.category === undefined || f.category === query.category);
+  const count = (status: string) => facts.filter((f) => f.status === status && inScope(f)).length;
+  const funnel = { sent: count('sent'), delivered: count('delivered'), read: count('read'), failed: count('failed'), clicked: count('clicked') };
+  const rate = (a: number, b: number) => (b ? Math.round((a / b) * 10000) / 10000 : null);
+  const byKey = new Map(facts.map((f) => [`${f.ncmessageId}|${f.status}`, f]));
+  const timing = (earlier: string, later: string) => {
+    const durations = facts
+      .filter((f) => f.status === later && inScope(f) && byKey.has(`${f.ncmessageId}|${earlier}`))
+      .map((f) => f.receivedAt - byKey.get(`${f.ncmessageId}|${earlier}`)!.receivedAt)
+      .sort((a, b) => a - b);
+    const rank = (p: number) => (durations.length ? durations[Math.ceil(p * durations.length) - 1] : null);
+    return { count: durations.length, medianSeconds: rank(0.5), p90Seconds: rank(0.9) };
+  };
+  const remarks = new Map<string, number>();
+  for (const f of facts) if (f.status === 'failed' && inScope(f)) remarks.set(f.remark, (remarks.get(f.remark) ?? 0) + 1);
+  return {
+    from: query.from,
+    to: query.to,
+    source: query.source ?? null,
+    category: query.category ?? null,
+    funnel,
+    rates: { delivery: rate(funnel.delivered, funnel.sent), read: rate(funnel.read, funnel.delivered), failure: rate(funnel.failed, funnel.sent) },
+    timing: { sentToDelivered: timing('sent', 'delivered'), deliveredToRead: timing('delivered', 'read') },
+    topFailureRemarks: [...remarks.entries()]
+      .map(([remark, n]) => ({ remark, count: n }))
+      .sort((a, b) => b.count - a.count || (a.remark < b.remark ? -1 : a.remark > b.remark ? 1 : 0))
+      .slice(0, 10),
+  };
+}
