@@ -15,5 +15,18 @@ export function demoDataSourceOptions(env: NodeJS.ProcessEnv = process.env): Dat
   }
   const database = resolve(env.DATABASE_PATH ?? 'data/netcore-webhooks.sqlite');
   mkdirSync(dirname(database), { recursive: true });
-  return { type: 'better-sqlite3', database, enableWAL: true, entities, migrations: netcoreWebhooksMigrations('better-sqlite3') };
+  return {
+    type: 'better-sqlite3',
+    database,
+    enableWAL: true,
+    // busy_timeout: wait for another writer instead of failing at once.
+    timeout: 5000,
+    // WAL with synchronous=NORMAL: a commit survives a crash of the process and is fsynced at checkpoints
+    // (FULL fsyncs every commit); a power loss can lose the last commits. The usual WAL setting.
+    prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+      db.pragma('synchronous = NORMAL');
+    },
+    entities,
+    migrations: netcoreWebhooksMigrations('better-sqlite3'),
+  };
 }

@@ -16,6 +16,7 @@ import { NetcoreAdminGuard } from './guards/admin.guard';
 import { NetcoreHttpsGuard } from './guards/https.guard';
 import { NetcoreIpAllowlistGuard } from './guards/ip-allowlist.guard';
 import { NetcoreSignatureGuard } from './guards/signature.guard';
+import { NetcoreInboxWriter } from './ingest/netcore-inbox-writer.service';
 import { NetcoreIngestService } from './ingest/netcore-ingest.service';
 import { NetcoreWebhooksHealthIndicator } from './health/netcore-webhooks-health.indicator';
 import { AnalyticsListener } from './listeners/analytics.listener';
@@ -46,6 +47,7 @@ import { NETCORE_WEBHOOK_VERIFIER } from './verification/webhook-verifier.interf
     NetcoreSignatureGuard,
     NetcoreAdminGuard,
     DeliveryStatusEnvelopePipe,
+    NetcoreInboxWriter,
     NetcoreIngestService,
     InboxClaimStore,
     NetcoreEventDispatcher,

@@ -1,8 +1,5 @@
 import { BadRequestException, Inject, Injectable, Logger, Optional, ServiceUnavailableException } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
-import { DataSource, In, type EntityManager } from 'typeorm';
-import { insertOnConflict } from '../database/insert-on-conflict';
 import { isDataError } from '../database/is-data-error';
 import { validateDeliveryStatus } from '../dto/validate-delivery-status';
 import { InboxClaimStore } from '../dispatch/inbox-claim.store';
@@ -13,25 +10,20 @@ import { NetcoreWebhooksMetrics } from '../metrics/netcore-webhooks-metrics.serv
 import { NETCORE_WEBHOOKS_OPTIONS } from '../netcore-webhooks.constants';
 import type { ResolvedNetcoreWebhooksOptions } from '../netcore-webhooks-options.interface';
 import { idempotencyKey } from './idempotency-key';
+import { timeOrderedId } from './time-ordered-id';
+import type { PendingInboxRow } from './inbox-write';
+import { NetcoreInboxWriter } from './netcore-inbox-writer.service';
 import type { NetcoreIngestResult } from './netcore-ingest-result';
 import { truncateForLog } from './truncate-for-log';
 
-interface PendingRow {
-  row: NetcoreWebhookEvent;
-  raw: Record<string, unknown>;
-  /** Repeats of the same key within this batch. */
-  repeats: number;
-}
-
-const CHUNK = 500;
-
-/** Validates each item on its own and stores the batch in one transaction, before anything is acknowledged. */
+/** Validates each item on its own and stores the batch (grouped with concurrent ones) before anything is acknowledged. */
 @Injectable()
 export class NetcoreIngestService {
   private readonly logger = new Logger('NetcoreWebhooks');
+  private toSchedule: StoredEvent[] = [];
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly inbox: NetcoreInboxWriter,
     private readonly dispatcher: NetcoreEventDispatcher,
     private readonly claims: InboxClaimStore,
     @Inject(NETCORE_WEBHOOKS_OPTIONS) private readonly options: ResolvedNetcoreWebhooksOptions,
@@ -41,7 +33,7 @@ export class NetcoreIngestService {
   async ingest(items: readonly unknown[]): Promise<NetcoreIngestResult> {
     const started = Date.now();
     const now = new Date(started);
-    const byKey = new Map<string, PendingRow>();
+    const byKey = new Map<string, PendingInboxRow>();
     const rejectedByFingerprint = new Map<string, NetcoreDeadLetter>();
     let duplicates = 0;
     let rejectedCount = 0;
@@ -62,7 +54,7 @@ export class NetcoreIngestService {
         continue;
       }
       const row = Object.assign(new NetcoreWebhookEvent(), {
-        id: randomUUID(),
+        id: timeOrderedId(started),
         idempotencyKey: key,
         ncmessageId: result.item.ncmessage_id,
         status: result.item.status,
@@ -88,7 +80,7 @@ export class NetcoreIngestService {
     const rejected = [...rejectedByFingerprint.values()];
     let stored: StoredEvent[];
     try {
-      stored = await this.dataSource.transaction((manager) => this.store(manager, pending, rejected));
+      stored = await this.inbox.write({ rows: pending, deadLetters: rejected });
     } catch (error) {
       if (isDataError(error)) {
         // A value validation let through but the database refuses: a retry would fail forever, so it is a 400.
@@ -110,8 +102,9 @@ export class NetcoreIngestService {
     for (const dead of rejected) {
       this.logger.warn(`Rejected item (stored as dead letter ${dead.id}): ${dead.errors} payload=${truncateForLog(dead.payload)}`);
     }
-    const dispatched = this.dispatcher.schedule(stored);
-    if (this.options.processing === 'inline') await dispatched;
+    // inline: wait for this request's events; async: group with other requests committed together.
+    if (this.options.processing === 'inline') await this.dispatcher.schedule(stored);
+    else this.scheduleTogether(stored);
 
     const result: NetcoreIngestResult = { accepted: stored.length, duplicates, rejected: rejectedCount };
     this.metrics?.batchStored(items.length, result, Date.now() - started);
@@ -119,6 +112,21 @@ export class NetcoreIngestService {
       `Batch of ${items.length}: accepted=${result.accepted} duplicates=${result.duplicates} rejected=${result.rejected} ms=${Date.now() - started}`,
     );
     return result;
+  }
+
+  /**
+   * Requests answered by the same commit resume in the same microtask turn: their events go to the dispatcher
+   * as one batch (one run, one "processed" update) instead of one per request.
+   */
+  private scheduleTogether(stored: StoredEvent[]): void {
+    if (!stored.length) return;
+    this.toSchedule.push(...stored);
+    if (this.toSchedule.length !== stored.length) return;
+    queueMicrotask(() => {
+      const batch = this.toSchedule;
+      this.toSchedule = [];
+      this.dispatcher.schedule(batch);
+    });
   }
 
   private collectRejected(into: Map<string, NetcoreDeadLetter>, payload: string, errors: string[], now: Date): void {
@@ -144,56 +152,5 @@ export class NetcoreIngestService {
         resolution: null,
       } satisfies NetcoreDeadLetter),
     );
-  }
-
-  /** Inserts new keys, counts the rest as duplicates; returns what this request stored first. */
-  private async store(manager: EntityManager, pending: PendingRow[], rejected: NetcoreDeadLetter[]): Promise<StoredEvent[]> {
-    const stored: StoredEvent[] = [];
-    const inbox = manager.getRepository(NetcoreWebhookEvent);
-    for (let i = 0; i < pending.length; i += CHUNK) {
-      const chunk = pending.slice(i, i + CHUNK);
-      for (const p of chunk) p.row.duplicates = p.repeats;
-      await inbox
-        .createQueryBuilder()
-        .insert()
-        .values(chunk.map((p) => p.row))
-        .orIgnore()
-        .updateEntity(false)
-        .execute();
-      // Our ids that are now in the table are the rows this request inserted; a key already present kept its old id.
-      const inserted = new Set(
-        (await inbox.find({ select: { id: true }, where: { id: In(chunk.map((p) => p.row.id)) } })).map((r) => r.id),
-      );
-      const increments = new Map<number, string[]>();
-      for (const p of chunk) {
-        if (inserted.has(p.row.id)) {
-          stored.push({ id: p.row.id, status: p.row.status, raw: p.raw, claim: p.row.claimedBy! });
-        } else {
-          const keys = increments.get(p.repeats + 1) ?? [];
-          keys.push(p.row.idempotencyKey);
-          increments.set(p.repeats + 1, keys);
-        }
-      }
-      for (const [by, keys] of increments) {
-        await inbox
-          .createQueryBuilder()
-          .update()
-          .set({ duplicates: () => `duplicates + ${by}` })
-          .where({ idempotencyKey: In(keys) })
-          .execute();
-      }
-    }
-    if (rejected.length) {
-      const table = manager.connection.getMetadata(NetcoreDeadLetter).tableName;
-      for (let i = 0; i < rejected.length; i += CHUNK) {
-        await insertOnConflict(
-          manager,
-          NetcoreDeadLetter,
-          rejected.slice(i, i + CHUNK),
-          `("fingerprint") DO UPDATE SET "occurrences" = "${table}"."occurrences" + EXCLUDED."occurrences"`,
-        );
-      }
-    }
-    return stored;
   }
 }

@@ -1,0 +1,452 @@
+'use strict';
+/*
+ * npm run bench [-- --duration 10 --connections 50 --events 1,10,100 --databases sqlite,postgres
+ *                   --warmup 2 --cpu-prof --update-readme]
+ *
+ * Starts the demo app (dist/main.js: signature verification and database on) and a bare Nest app on the
+ * same adapter as separate processes, drives each in turn with autocannon in its own process (bare, then
+ * module, for every case, so noise hits both), waits for the processing backlog to drain, and writes
+ * bench/results/<stamp>.json, bench/results/latest.{json,md}. Server and load generator share the machine.
+ */
+const { fork, execFileSync } = require('node:child_process');
+const { mkdtempSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, existsSync } = require('node:fs');
+const { tmpdir, cpus } = require('node:os');
+const { join, resolve } = require('node:path');
+const net = require('node:net');
+
+const ROOT = resolve(__dirname, '..');
+const RESULTS = join(__dirname, 'results');
+const SECRET = 'bench-secret-0b7e';
+const PATH = '/webhooks/netcore';
+
+const TARGETS = {
+  // events per request -> database -> target
+  1: {
+    sqlite: { ratio: 0.6, p99: 50 },
+    postgres: { ratio: 0.5, p99: 50 },
+  },
+  100: {
+    sqlite: { eventsPerSec: 40000, p99: 250, drainSec: 2 },
+    postgres: { eventsPerSec: 30000, p99: 250, drainSec: 2 },
+  },
+};
+
+function parseArgs(argv) {
+  const args = {
+    duration: 10,
+    warmup: 2,
+    connections: 50,
+    events: [1, 10, 100],
+    databases: process.env.DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'],
+    cpuProf: false,
+    updateReadme: false,
+    drainTimeout: 120,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--duration') args.duration = Number(value());
+    else if (a === '--warmup') args.warmup = Number(value());
+    else if (a === '--connections') args.connections = Number(value());
+    else if (a === '--events') args.events = value().split(',').map(Number);
+    else if (a === '--databases') args.databases = value().split(',');
+    else if (a === '--drain-timeout') args.drainTimeout = Number(value());
+    else if (a === '--cpu-prof') args.cpuProf = true;
+    else if (a === '--update-readme') args.updateReadme = true;
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write(readFileSync(__filename, 'utf8').split('*/')[0] + '*/\n');
+      process.exit(0);
+    } else throw new Error(`unknown option ${a} (see --help)`);
+  }
+  for (const d of args.databases) if (d !== 'sqlite' && d !== 'postgres') throw new Error(`unknown database ${d}`);
+  if (args.databases.includes('postgres') && !process.env.DATABASE_URL) {
+    throw new Error('--databases postgres needs DATABASE_URL (a role that may CREATE DATABASE; a fresh database is created)');
+  }
+  if (args.events.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--events takes positive integers');
+  return args;
+}
+
+function log(line) {
+  process.stdout.write(`[bench] ${line}\n`);
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+    s.on('error', rej);
+  });
+}
+
+async function waitForPort(port, child, timeoutMs = 30000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode} before listening`);
+    const ok = await new Promise((res) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.end();
+        res(true);
+      });
+      s.on('error', () => res(false));
+    });
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`server did not listen on ${port} within ${timeoutMs} ms`);
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function rssMb(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds (user + system) the process used so far; a noise-resistant cost next to req/s. */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
+async function startServer({ script, env, logFile, cpuProfDir }) {
+  const port = await freePort();
+  const fd = openSync(logFile, 'a');
+  const execArgv = ['-r', join(__dirname, 'support', 'exit-on-signal.js')];
+  if (cpuProfDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`);
+  const child = fork(script, [], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port), NODE_ENV: 'production' },
+    execArgv,
+    stdio: ['ignore', fd, fd, 'ipc'],
+  });
+  await waitForPort(port, child);
+  return {
+    port,
+    pid: child.pid,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGUSR2');
+      await Promise.race([exited, sleep(10000)]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+function runLoad({ port, duration, connections, eventsPerRequest, idPrefix }) {
+  return new Promise((res, rej) => {
+    const worker = fork(join(__dirname, 'support', 'load.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    worker.once('message', res);
+    worker.once('error', rej);
+    worker.once('exit', (code) => code && rej(new Error(`load generator exited with ${code}`)));
+    worker.send({ url: `http://127.0.0.1:${port}${PATH}`, duration, connections, eventsPerRequest, secret: SECRET, idPrefix });
+  });
+}
+
+/** Counts inbox rows by state, from outside the server (a second SQLite connection, or a pg client). */
+async function openInbox(kind, location) {
+  if (kind === 'sqlite') {
+    const Database = require('better-sqlite3');
+    let db;
+    return {
+      async counts() {
+        db ??= new Database(location, { readonly: true, fileMustExist: true, timeout: 5000 });
+        const rows = db.prepare('SELECT state, COUNT(*) AS n FROM netcore_webhook_events GROUP BY state').all();
+        return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+      },
+      async close() {
+        db?.close();
+      },
+    };
+  }
+  const { Client } = require('pg');
+  const client = new Client({ connectionString: location });
+  await client.connect();
+  return {
+    async counts() {
+      const { rows } = await client.query('SELECT state, COUNT(*)::int AS n FROM netcore_webhook_events GROUP BY state');
+      return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+    },
+    async close() {
+      await client.end();
+    },
+  };
+}
+
+async function createPostgresDatabase(adminUrl) {
+  const { Client } = require('pg');
+  const name = `nw_bench_${process.pid}_${Date.now().toString(36)}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const version = (await admin.query('SHOW server_version')).rows[0].server_version;
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    version,
+    async drop() {
+      // Only the database this run created.
+      const c = new Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** Polls the inbox until no row is pending; returns seconds after the load stopped, and the final counts. */
+async function waitForDrain(inbox, loadEnded, timeoutSec) {
+  const deadline = loadEnded + timeoutSec * 1000;
+  let counts = await inbox.counts();
+  while ((counts.pending ?? 0) > 0 && Date.now() < deadline) {
+    await sleep(50);
+    counts = await inbox.counts();
+  }
+  const drained = (counts.pending ?? 0) === 0;
+  return { drainSec: drained ? (Date.now() - loadEnded) / 1000 : null, counts };
+}
+
+function summarise(load, eventsPerRequest) {
+  const seconds = load.duration;
+  return {
+    requests: load.requests,
+    ok: load.ok,
+    non2xx: load.non2xx,
+    errors: load.errors,
+    timeouts: load.timeouts,
+    statusCounts: load.statusCounts,
+    reqPerSec: load.ok / seconds,
+    eventsPerSec: (load.ok * eventsPerRequest) / seconds,
+    p50: load.latency.p50,
+    p90: load.latency.p90,
+    p99: load.latency.p99,
+    max: load.latency.max,
+    seconds,
+  };
+}
+
+function verdicts(c) {
+  const t = TARGETS[c.eventsPerRequest]?.[c.database];
+  if (!t) return [];
+  const out = [];
+  if (t.ratio !== undefined) out.push({ what: 'ratio to bare', target: `>= ${t.ratio.toFixed(2)}`, measured: c.ratio.toFixed(2), ok: c.ratio >= t.ratio });
+  if (t.eventsPerSec !== undefined) {
+    out.push({ what: 'events/s', target: `>= ${t.eventsPerSec}`, measured: Math.round(c.module.eventsPerSec), ok: c.module.eventsPerSec >= t.eventsPerSec });
+  }
+  if (t.p99 !== undefined) out.push({ what: 'p99 ack', target: `< ${t.p99} ms`, measured: `${c.module.p99} ms`, ok: c.module.p99 < t.p99 });
+  if (t.drainSec !== undefined) {
+    out.push({
+      what: 'backlog drained',
+      target: `<= ${t.drainSec} s`,
+      measured: c.drainSec === null ? 'not drained' : `${c.drainSec.toFixed(2)} s`,
+      ok: c.drainSec !== null && c.drainSec <= t.drainSec,
+    });
+  }
+  return out;
+}
+
+function fmt(n, digits = 0) {
+  return n === null || n === undefined ? '-' : Number(n).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+function markdown(result) {
+  const m = result.machine;
+  const lines = [
+    `Measured ${result.date} on ${m.cores} cores (${m.cpu}), Node ${m.node}, Nest ${m.versions['@nestjs/core']}, ` +
+      `TypeORM ${m.versions.typeorm}, better-sqlite3 ${m.versions['better-sqlite3']} (SQLite ${m.sqlite})` +
+      (m.postgres ? `, PostgreSQL ${m.postgres}` : '') +
+      `. Express adapter. ${result.options.connections} connections, ${result.options.duration} s per run after a ` +
+      `${result.options.warmup} s warm-up. Server and load generator (autocannon) share the same ${m.cores} cores.`,
+    '',
+    '| database | events/req | bare req/s | module req/s | ratio | events/s | p50 | p99 | backlog drained after | end-to-end events/s | server CPU per event (bare per request) | RSS before → after | targets |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const c of result.cases) {
+    const v = verdicts(c);
+    const targets = v.length ? v.map((x) => `${x.ok ? 'PASS' : 'MISS'} ${x.what} ${x.measured} (${x.target})`).join('; ') : '-';
+    lines.push(
+      `| ${c.database} | ${c.eventsPerRequest} | ${fmt(c.bare.reqPerSec)} | ${fmt(c.module.reqPerSec)} | ${c.ratio.toFixed(2)} | ` +
+        `${fmt(c.module.eventsPerSec)} | ${c.module.p50} ms | ${c.module.p99} ms | ` +
+        `${c.drainSec === null ? 'not drained' : `${c.drainSec.toFixed(2)} s`} | ${fmt(c.endToEndEventsPerSec)} | ` +
+        `${fmt(c.serverCpuUsPerEvent)} µs (${fmt(c.bareCpuUsPerRequest)} µs) | ` +
+        `${c.rssBeforeMb} → ${c.rssAfterMb} MB | ${targets} |`,
+    );
+  }
+  const errors = result.cases.filter((c) => c.module.non2xx || c.module.errors || c.bare.non2xx || c.bare.errors);
+  if (errors.length) {
+    lines.push('', `Non-2xx answers or socket errors: ${errors.map((c) => `${c.database}/${c.eventsPerRequest}: ${JSON.stringify(c.module.statusCounts)} errors=${c.module.errors}`).join('; ')}`);
+  }
+  return lines.join('\n');
+}
+
+function versionOf(pkg) {
+  try {
+    return require(join(ROOT, 'node_modules', pkg, 'package.json')).version;
+  } catch {
+    return 'n/a';
+  }
+}
+
+function machine(pgVersion) {
+  let sqlite = 'n/a';
+  try {
+    const Database = require('better-sqlite3');
+    const db = new Database(':memory:');
+    sqlite = db.prepare('SELECT sqlite_version() AS v').get().v;
+    db.close();
+  } catch {}
+  return {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model?.trim() ?? 'unknown',
+    node: process.version,
+    sqlite,
+    postgres: pgVersion ?? null,
+    versions: Object.fromEntries(['@nestjs/core', '@nestjs/platform-express', 'typeorm', 'better-sqlite3', 'pg', 'autocannon'].map((p) => [p, versionOf(p)])),
+  };
+}
+
+function updateReadme(table) {
+  const readme = join(ROOT, 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  if (i < 0 || j < i) throw new Error(`README.md has no ${start} ... ${end} block to update`);
+  writeFileSync(readme, `${text.slice(0, i + start.length)}\n${table}\n${text.slice(j)}`);
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  if (!existsSync(join(ROOT, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run npm run build (npm run bench does)');
+  mkdirSync(RESULTS, { recursive: true });
+  const work = mkdtempSync(join(tmpdir(), 'netcore-bench-'));
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const cpuProfDir = args.cpuProf ? join(RESULTS, 'profiles', stamp) : undefined;
+  log(`options ${JSON.stringify(args)}; logs and SQLite files in ${work}`);
+
+  const bare = await startServer({ script: join(__dirname, 'support', 'bare-app.js'), env: {}, logFile: join(work, 'bare.log') });
+  const cases = [];
+  let pgVersion;
+  try {
+    for (const database of args.databases) {
+      for (const eventsPerRequest of args.events) {
+        const label = `${database}, ${eventsPerRequest} event(s)/request`;
+        let pg;
+        const env = { NETCORE_WEBHOOK_SECRET: SECRET };
+        let location;
+        if (database === 'postgres') {
+          pg = await createPostgresDatabase(process.env.DATABASE_URL);
+          pgVersion = pg.version;
+          env.DATABASE_URL = location = pg.url;
+        } else {
+          env.DATABASE_URL = '';
+          env.DATABASE_PATH = location = join(work, `${eventsPerRequest}.sqlite`);
+        }
+        const server = await startServer({
+          script: join(ROOT, 'dist', 'main.js'),
+          env,
+          logFile: join(work, `module-${database}-${eventsPerRequest}.log`),
+          cpuProfDir: cpuProfDir && join(cpuProfDir, `${database}-${eventsPerRequest}`),
+        });
+        const inbox = await openInbox(database, location);
+        try {
+          const idPrefix = `b${process.pid.toString(36)}${Date.now().toString(36)}`;
+          const common = { duration: args.duration, connections: args.connections, eventsPerRequest };
+          if (args.warmup > 0) {
+            log(`${label}: warm-up`);
+            await runLoad({ ...common, duration: args.warmup, port: bare.port, idPrefix: `${idPrefix}w0` });
+            await runLoad({ ...common, duration: args.warmup, port: server.port, idPrefix: `${idPrefix}w1` });
+            await waitForDrain(inbox, Date.now(), args.drainTimeout);
+          }
+          log(`${label}: bare Nest`);
+          const bareCpu = cpuSeconds(bare.pid);
+          const bareLoad = summarise(await runLoad({ ...common, port: bare.port, idPrefix: `${idPrefix}b` }), eventsPerRequest);
+          bareLoad.cpuUsPerRequest = ((cpuSeconds(bare.pid) - bareCpu) * 1e6) / Math.max(1, bareLoad.ok);
+          const before = await inbox.counts();
+          const rssBeforeMb = rssMb(server.pid);
+          log(`${label}: module`);
+          const started = Date.now();
+          const moduleCpu = cpuSeconds(server.pid);
+          const moduleLoad = summarise(await runLoad({ ...common, port: server.port, idPrefix: `${idPrefix}m` }), eventsPerRequest);
+          const loadEnded = Date.now();
+          const atEnd = await inbox.counts();
+          const { drainSec, counts } = await waitForDrain(inbox, loadEnded, args.drainTimeout);
+          // Server CPU for ingest and processing of this run's events, per event (drain included).
+          const moduleCpuSec = cpuSeconds(server.pid) - moduleCpu;
+          const rssAfterMb = rssMb(server.pid);
+          const total = (c) => Object.values(c).reduce((a, b) => a + b, 0);
+          const stored = total(counts) - total(before);
+          const processed = (counts.processed ?? 0) - (before.processed ?? 0);
+          const c = {
+            database,
+            eventsPerRequest,
+            bare: bareLoad,
+            module: moduleLoad,
+            ratio: moduleLoad.reqPerSec / bareLoad.reqPerSec,
+            storedEvents: stored,
+            pendingAtLoadEnd: atEnd.pending ?? 0,
+            drainSec,
+            processedEvents: processed,
+            failedOrDead: (counts.failed ?? 0) + (counts.dead ?? 0),
+            endToEndEventsPerSec: drainSec === null ? null : processed / ((loadEnded - started) / 1000 + drainSec),
+            rssBeforeMb,
+            rssAfterMb,
+            serverCpuUsPerEvent: (moduleCpuSec * 1e6) / Math.max(1, moduleLoad.ok * eventsPerRequest),
+            bareCpuUsPerRequest: bareLoad.cpuUsPerRequest,
+          };
+          cases.push(c);
+          log(
+            `${label}: bare ${fmt(bareLoad.reqPerSec)} req/s; module ${fmt(moduleLoad.reqPerSec)} req/s (${c.ratio.toFixed(2)}), ` +
+              `${fmt(moduleLoad.eventsPerSec)} events/s, p50 ${moduleLoad.p50} ms, p99 ${moduleLoad.p99} ms, ` +
+              `non-2xx ${moduleLoad.non2xx}, errors ${moduleLoad.errors}; pending at end ${c.pendingAtLoadEnd}, ` +
+              `drained after ${drainSec === null ? 'TIMEOUT' : `${drainSec.toFixed(2)} s`}, stored ${stored}, processed ${processed}, ` +
+              `failed ${c.failedOrDead}; RSS ${rssBeforeMb} -> ${rssAfterMb} MB; server CPU ${fmt(c.serverCpuUsPerEvent)} µs/event ` +
+              `(bare ${fmt(c.bareCpuUsPerRequest)} µs/request)`,
+          );
+        } finally {
+          await inbox.close();
+          await server.stop();
+          await pg?.drop();
+        }
+      }
+    }
+  } finally {
+    await bare.stop();
+  }
+
+  const result = { date: new Date().toISOString(), options: args, machine: machine(pgVersion), cases };
+  const table = markdown(result);
+  writeFileSync(join(RESULTS, `${stamp}.json`), JSON.stringify(result, null, 2));
+  writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify(result, null, 2));
+  writeFileSync(join(RESULTS, 'latest.md'), `${table}\n`);
+  process.stdout.write(`\n${table}\n\n`);
+  log(`wrote bench/results/${stamp}.json and bench/results/latest.{json,md}${cpuProfDir ? `; CPU profiles in ${cpuProfDir}` : ''}`);
+  if (args.updateReadme) {
+    updateReadme(table);
+    log('updated the table in README.md');
+  }
+  rmSync(work, { recursive: true, force: true });
+}
+
+main().catch((error) => {
+  process.stderr.write(`[bench] ${error?.stack ?? error}\n`);
+  process.exit(1);
+});

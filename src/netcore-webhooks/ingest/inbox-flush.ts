@@ -1,0 +1,93 @@
+import type { EntityManager } from 'typeorm';
+import { buildInsertOnConflict } from '../database/insert-on-conflict';
+import type { SqlSteps } from '../database/sql-steps';
+import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
+import type { InboxStatements } from './inbox-statements';
+import type { InboxWrite, InboxWriteResult, PendingInboxRow } from './inbox-write';
+
+const DEAD_LETTERS_PER_INSERT = 200;
+
+interface KeyOwner {
+  pending: PendingInboxRow;
+  /** Index of the write that brought the key first: it gets the row if the key is new. */
+  write: number;
+  /** Arrivals of the same key in later writes of this flush. */
+  later: number;
+}
+
+/**
+ * Stores several requests' writes in one transaction (group commit) and says, per write, which events it
+ * stored first. Same outcome as running the writes one after another in order: the first write to bring a
+ * key stores it, every other arrival of that key is counted on the row as a duplicate.
+ */
+export function* flushInbox(
+  writes: InboxWrite[],
+  statements: InboxStatements,
+  manager: EntityManager,
+): SqlSteps<InboxWriteResult[]> {
+  const owners = new Map<string, KeyOwner>();
+  writes.forEach((write, w) => {
+    for (const pending of write.rows) {
+      const owner = owners.get(pending.row.idempotencyKey);
+      if (owner) owner.later += pending.repeats + 1;
+      else owners.set(pending.row.idempotencyKey, { pending, write: w, later: 0 });
+    }
+  });
+  // One lock order for every transaction (PostgreSQL): concurrent flushes wait on each other, never deadlock.
+  const ordered = [...owners.values()].sort((a, b) => compare(a.pending.row.idempotencyKey, b.pending.row.idempotencyKey));
+  for (const owner of ordered) owner.pending.row.duplicates = owner.pending.repeats + owner.later;
+
+  const inserted = new Set<string>();
+  for (const chunk of statements.chunks(ordered)) {
+    const rows = yield statements.insert(chunk.map((o) => o.pending.row));
+    for (const r of rows) inserted.add(String(r.id));
+  }
+
+  const increments = new Map<number, string[]>();
+  for (const owner of ordered) {
+    if (inserted.has(owner.pending.row.id)) continue;
+    const by = owner.pending.repeats + 1 + owner.later;
+    const keys = increments.get(by) ?? [];
+    keys.push(owner.pending.row.idempotencyKey);
+    increments.set(by, keys);
+  }
+  for (const [by, keys] of increments) yield* statements.incrementDuplicates(by, keys);
+
+  yield* storeDeadLetters(writes, manager);
+
+  const results: InboxWriteResult[] = writes.map(() => []);
+  for (const owner of owners.values()) {
+    if (!inserted.has(owner.pending.row.id)) continue;
+    const { row, raw } = owner.pending;
+    results[owner.write].push({ id: row.id, status: row.status, raw, claim: row.claimedBy! });
+  }
+  return results;
+}
+
+/** Upserts rejected items by fingerprint; the same bad item sent again only counts an occurrence. */
+function* storeDeadLetters(writes: InboxWrite[], manager: EntityManager): SqlSteps<void> {
+  const byFingerprint = new Map<string, NetcoreDeadLetter>();
+  for (const write of writes) {
+    for (const dead of write.deadLetters) {
+      const seen = byFingerprint.get(dead.fingerprint);
+      // Two writes of one flush may bring the same item: one row, both counted (one statement may not touch a row twice).
+      if (seen) byFingerprint.set(dead.fingerprint, { ...seen, occurrences: seen.occurrences + dead.occurrences });
+      else byFingerprint.set(dead.fingerprint, dead);
+    }
+  }
+  if (!byFingerprint.size) return;
+  const all = [...byFingerprint.values()].sort((a, b) => compare(a.fingerprint, b.fingerprint));
+  const table = manager.connection.getMetadata(NetcoreDeadLetter).tableName;
+  for (let i = 0; i < all.length; i += DEAD_LETTERS_PER_INSERT) {
+    yield buildInsertOnConflict(
+      manager,
+      NetcoreDeadLetter,
+      all.slice(i, i + DEAD_LETTERS_PER_INSERT),
+      `("fingerprint") DO UPDATE SET "occurrences" = "${table}"."occurrences" + EXCLUDED."occurrences"`,
+    );
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
