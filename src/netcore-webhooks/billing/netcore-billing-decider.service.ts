@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
+import { commutativeSet } from '../database/commutative-set';
 import { insertOnConflictReturning } from '../database/insert-on-conflict-returning';
 import { NetcoreBillingState, type NetcoreBillingNotified } from '../entities/netcore-billing-state.entity';
 import type { NetcoreMessageEvent } from '../events/netcore-message.event';
@@ -160,8 +161,7 @@ export class NetcoreBillingDecider {
   private onConflict(): string {
     if (this.upsertSql) return this.upsertSql;
     const t = `"${this.dataSource.getMetadata(NetcoreBillingState).tableName}"`;
-    const earliest = (c: string) =>
-      `"${c}" = CASE WHEN ${t}."${c}" IS NULL OR EXCLUDED."${c}" < ${t}."${c}" THEN EXCLUDED."${c}" ELSE ${t}."${c}" END`;
+    const earliest = (c: string) => commutativeSet.earliest(t, c);
     // The pricing of the first billable event stored wins; later ones do not change a charge.
     const firstPricing = (c: string) => `"${c}" = CASE WHEN ${t}."billable_at" IS NULL THEN EXCLUDED."${c}" ELSE ${t}."${c}" END`;
     this.upsertSql = `("ncmessage_id") DO UPDATE SET ${[
@@ -169,8 +169,7 @@ export class NetcoreBillingDecider {
       firstPricing('pricing_model'),
       firstPricing('pricing_type'),
       `"billable_at" = COALESCE(${t}."billable_at", EXCLUDED."billable_at")`,
-      // SET sees the old row, so failure_reason compares against the old failed_at.
-      `"failure_reason" = CASE WHEN EXCLUDED."failed_at" IS NOT NULL AND (${t}."failed_at" IS NULL OR EXCLUDED."failed_at" < ${t}."failed_at") THEN EXCLUDED."failure_reason" ELSE ${t}."failure_reason" END`,
+      commutativeSet.earliestFailureReason(t),
       earliest('failed_at'),
       earliest('delivered_at'),
       `"updated_at" = EXCLUDED."updated_at"`,

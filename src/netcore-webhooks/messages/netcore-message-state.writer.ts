@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { commutativeSet } from '../database/commutative-set';
 import { insertOnConflict } from '../database/insert-on-conflict';
 import { NetcoreMessage } from '../entities/netcore-message.entity';
 import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
@@ -60,8 +61,7 @@ export class NetcoreMessageStateWriter {
     if (this.upsertSql) return this.upsertSql;
     const t = `"${this.dataSource.getMetadata(NetcoreMessage).tableName}"`;
     const higher = `EXCLUDED."status_rank" > ${t}."status_rank"`;
-    const earliest = (c: string) =>
-      `"${c}" = CASE WHEN ${t}."${c}" IS NULL OR EXCLUDED."${c}" < ${t}."${c}" THEN EXCLUDED."${c}" ELSE ${t}."${c}" END`;
+    const earliest = (c: string) => commutativeSet.earliest(t, c);
     const latestKnown = (c: string) => `"${c}" = COALESCE(EXCLUDED."${c}", ${t}."${c}")`;
     this.upsertSql = `("ncmessage_id") DO UPDATE SET ${[
       `"status" = CASE WHEN ${higher} THEN EXCLUDED."status" ELSE ${t}."status" END`,
@@ -73,8 +73,7 @@ export class NetcoreMessageStateWriter {
       earliest('sent_at'),
       earliest('delivered_at'),
       earliest('read_at'),
-      // The remark of the earliest failure; compared against the old failed_at (SET sees the old row).
-      `"failure_reason" = CASE WHEN EXCLUDED."failed_at" IS NOT NULL AND (${t}."failed_at" IS NULL OR EXCLUDED."failed_at" < ${t}."failed_at") THEN EXCLUDED."failure_reason" ELSE ${t}."failure_reason" END`,
+      commutativeSet.earliestFailureReason(t),
       earliest('failed_at'),
       earliest('first_clicked_at'),
       `"updated_at" = EXCLUDED."updated_at"`,
