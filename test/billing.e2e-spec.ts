@@ -1,11 +1,9 @@
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
 import {
   NETCORE_SAMPLE_PAYLOADS,
   NetcoreBillingService,
   NetcoreBillingSink,
   NetcoreBillingState,
-  NetcoreMessageEvent,
   NetcoreWebhookEvent,
   NetcoreWebhooksModule,
   buildDeliveryStatus,
@@ -14,6 +12,7 @@ import {
 } from '../src';
 import { HostSinksModule, RecordingBillingSink } from './fixtures/recording-sinks';
 import { AT, REMARK, T0, expectedBillingCalls, lifecycle, permutations } from './support/lifecycle';
+import { processAgain } from './support/inbox-rows';
 import { startHostApp, type TestApp } from './support/test-app';
 import { DATABASES } from './support/test-databases';
 import { postSigned } from './support/webhook-client';
@@ -28,11 +27,9 @@ async function deliverOneByOne(t: TestApp, items: NetcoreDeliveryStatusItem[]): 
 }
 
 /** Runs the listeners of a stored event again, as a retry or a recovery sweep after a crash would. */
-async function redeliver(t: TestApp, item: NetcoreDeliveryStatusItem): Promise<void> {
-  const rows = await t.app.get(DataSource).getRepository(NetcoreWebhookEvent).findBy({ ncmessageId: item.ncmessage_id, status: item.status });
-  for (const row of rows) {
-    await t.app.get(EventEmitter2).emitAsync(`message.${row.status}`, NetcoreMessageEvent.fromDeliveryStatus(row.id, JSON.parse(row.payload)));
-  }
+/** The event's processing runs again (as after a crash before it was marked processed). */
+function redeliver(t: TestApp, item: NetcoreDeliveryStatusItem): Promise<void> {
+  return processAgain(t.app, { ncmessageId: item.ncmessage_id, status: item.status });
 }
 
 describe.each(DATABASES)('billing with the default ledger (%s)', (kind) => {

@@ -26,7 +26,9 @@ describe.each(DATABASES)('group commit of concurrent requests (%s)', (kind) => {
     t = await startHostApp(kind);
   });
   afterAll(() => t?.close());
-  beforeEach(() => {
+  // The previous test's events may still be in processing: they must not land in this test's recording.
+  beforeEach(async () => {
+    await t.settle();
     t.recorder.received.length = 0;
   });
 

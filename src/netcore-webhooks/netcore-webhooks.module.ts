@@ -7,6 +7,7 @@ import { NetcoreBillingSink } from './billing/netcore-billing-sink.interface';
 import { NetcoreBillingService } from './billing/netcore-billing.service';
 import { NetcoreDeadLetterService } from './dead-letters/netcore-dead-letter.service';
 import { InboxClaimStore } from './dispatch/inbox-claim.store';
+import { NetcoreBuiltInProcessing } from './dispatch/netcore-built-in-processing.service';
 import { NetcoreEventDispatcher } from './dispatch/netcore-event-dispatcher.service';
 import { NetcoreInboxService } from './dispatch/netcore-inbox.service';
 import { NetcoreRecoverySweeper } from './dispatch/netcore-recovery-sweeper.service';
@@ -19,9 +20,6 @@ import { NetcoreSignatureGuard } from './guards/signature.guard';
 import { NetcoreInboxWriter } from './ingest/netcore-inbox-writer.service';
 import { NetcoreIngestService } from './ingest/netcore-ingest.service';
 import { NetcoreWebhooksHealthIndicator } from './health/netcore-webhooks-health.indicator';
-import { AnalyticsListener } from './listeners/analytics.listener';
-import { BillingListener } from './listeners/billing.listener';
-import { MessageStateListener } from './listeners/message-state.listener';
 import { NetcoreWebhooksMetrics } from './metrics/netcore-webhooks-metrics.service';
 import { NetcoreMessageStateWriter } from './messages/netcore-message-state.writer';
 import { NetcoreMessageService } from './messages/netcore-message.service';
@@ -51,19 +49,17 @@ import { NETCORE_WEBHOOK_VERIFIER } from './verification/webhook-verifier.interf
     NetcoreIngestService,
     InboxClaimStore,
     NetcoreEventDispatcher,
+    NetcoreBuiltInProcessing,
     NetcoreRecoverySweeper,
     NetcoreInboxService,
     NetcoreDeadLetterService,
     NetcoreMessageStateWriter,
-    MessageStateListener,
     NetcoreMessageService,
     NetcoreWebhooksMetrics,
     NetcoreWebhooksHealthIndicator,
     // The sinks themselves are provided by the module definition (default or the host's, see billingSink).
     NetcoreBillingDecider,
-    BillingListener,
     NetcoreBillingService,
-    AnalyticsListener,
     NetcoreAnalyticsService,
   ],
   exports: [

@@ -1,6 +1,13 @@
-import type { DataSource } from 'typeorm';
+import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { NetcoreWebhookEvent, buildDeliveryStatus, type NetcoreDeliveryStatusItem } from '../../src';
+import { DataSource, type FindOptionsWhere } from 'typeorm';
+import {
+  NetcoreEventDispatcher,
+  NetcoreRecoverySweeper,
+  NetcoreWebhookEvent,
+  buildDeliveryStatus,
+  type NetcoreDeliveryStatusItem,
+} from '../../src';
 
 /**
  * An inbox row exactly as the ingest stores it, for scenarios that start from a given database state
@@ -37,4 +44,20 @@ export async function insertInboxRows(ds: DataSource, rows: NetcoreWebhookEvent[
   for (let i = 0; i < rows.length; i += 50) {
     await ds.createQueryBuilder().insert().into(NetcoreWebhookEvent).values(rows.slice(i, i + 50)).updateEntity(false).execute();
   }
+}
+
+/**
+ * Processes rows again as a crash between processing and bookkeeping would: back to pending, then through
+ * the real dispatch path (the recovery sweep). Everything the module does with an event must be idempotent.
+ */
+export async function processAgain(app: INestApplication, where: FindOptionsWhere<NetcoreWebhookEvent>): Promise<void> {
+  await app
+    .get(DataSource)
+    .createQueryBuilder()
+    .update(NetcoreWebhookEvent)
+    .set({ state: 'pending', nextAttemptAt: null, lockedUntil: null, claimedBy: null })
+    .where(where)
+    .execute();
+  await app.get(NetcoreRecoverySweeper).sweep();
+  await app.get(NetcoreEventDispatcher).whenIdle();
 }

@@ -7,6 +7,11 @@ import type { NetcoreMessageEvent } from '../events/netcore-message.event';
  */
 export interface NetcoreAnalyticsSink {
   record(event: NetcoreMessageEvent): Promise<void>;
+  /**
+   * Optional: a batch of events at once, with the same meaning as `record` for each in order (the module
+   * processes events in batches; the default sink writes a batch in two statements). Used when present.
+   */
+  recordMany?(events: readonly NetcoreMessageEvent[]): Promise<void>;
 }
 
 /** Injection token of the analytics sink (`@Inject(NetcoreAnalyticsSink)`). */

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { insertOnConflictReturning } from '../database/insert-on-conflict-returning';
-import { namedQuery } from '../database/named-query';
+import { buildInsertOnConflict } from '../database/insert-on-conflict';
+import { runSqlSteps } from '../database/run-sql-steps';
+import type { SqlSteps } from '../database/sql-steps';
+import { compareKeys, MAX_ROWS_PER_STATEMENT } from '../database/upsert-rounds';
 import { NetcoreAnalyticsDailyCount } from '../entities/netcore-analytics-daily-count.entity';
 import { NetcoreAnalyticsEvent } from '../entities/netcore-analytics-event.entity';
 import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
@@ -10,77 +12,92 @@ import type { NetcoreMessageEvent } from '../events/netcore-message.event';
 import type { NetcoreAnalyticsSink } from './netcore-analytics-sink.interface';
 import { utcDay } from './utc-day';
 
+type Fact = NetcoreAnalyticsEvent;
+const bucketOf = (f: Pick<Fact, 'day' | 'status' | 'category' | 'source'>) => JSON.stringify([f.day, f.status, f.category, f.source]);
+
 /**
  * The default sink: one fact per message and status (`netcore_analytics_events`, first one wins) and daily
  * counters per day x status x category x source (`netcore_analytics_daily_counts`).
  *
- * A counter is never blindly incremented: it is set to the COUNT of its facts, and only ever raised
- * (facts only grow). A duplicate or redelivered event adds no fact, so it cannot count twice, and a
- * recount lost to a concurrent one is made up by the other, whose count already includes it; no
- * transaction is needed for that, which matters on SQLite where TypeORM shares one connection.
+ * A counter is raised by the number of facts its transaction actually inserted (the INSERT's RETURNING), in
+ * the same transaction: a duplicate or redelivered event adds no fact, so it cannot count twice, and a
+ * crash loses the fact and its count together. Constant work per event, whatever the size of the bucket.
  */
 @Injectable()
 export class TypeOrmAnalyticsSink implements NetcoreAnalyticsSink {
-  private recountSql?: string;
+  private countSql?: string;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async record(event: NetcoreMessageEvent): Promise<void> {
-    const key = { ncmessageId: event.ncmessageId, status: event.status };
-    const fact = {
-      ...key,
-      day: utcDay(event.receivedAt),
-      category: event.pricing?.category ?? (await this.knownCategory(event.ncmessageId)),
-      source: event.source ?? '',
-      receivedAt: event.receivedAt,
-      remark: event.statusRemark ?? '',
-    };
-    const inserted = await insertOnConflictReturning(
-      this.dataSource.manager,
-      NetcoreAnalyticsEvent,
-      [fact],
-      '("ncmessage_id", "status") DO NOTHING',
-      ['ncmessage_id'],
-    );
-    // Already there (a redelivery, or an earlier event of that status): recount the bucket of the stored fact.
-    const bucket = inserted.length ? fact : await this.dataSource.getRepository(NetcoreAnalyticsEvent).findOneByOrFail(key);
-    await namedQuery(this.dataSource, this.recount(), {
-      day: bucket.day,
-      status: bucket.status,
-      category: bucket.category,
-      source: bucket.source,
-    });
+  record(event: NetcoreMessageEvent): Promise<void> {
+    return this.recordMany([event]);
   }
 
-  /** Failed events carry no pricing: take the category from the message's events already stored. */
-  private async knownCategory(ncmessageId: string): Promise<string> {
-    const rows = await this.dataSource
-      .getRepository(NetcoreWebhookEvent)
-      .createQueryBuilder('e')
-      .select('e.payload', 'payload')
-      .where("e.ncmessageId = :ncmessageId AND e.status <> 'failed'", { ncmessageId })
-      .orderBy('e.receivedAt')
-      .addOrderBy('e.id')
-      .getRawMany<{ payload: string }>();
-    for (const { payload } of rows) {
-      const category = (JSON.parse(payload) as { pricing?: { category?: unknown } }).pricing?.category;
-      if (typeof category === 'string') return category;
+  async recordMany(events: readonly NetcoreMessageEvent[]): Promise<void> {
+    const categories = await this.knownCategories(events.filter((e) => e.pricing?.category === undefined).map((e) => e.ncmessageId));
+    const facts = new Map<string, Fact>();
+    for (const event of events) {
+      const key = JSON.stringify([event.ncmessageId, event.status]);
+      if (facts.has(key)) continue;
+      facts.set(key, {
+        ncmessageId: event.ncmessageId,
+        status: event.status,
+        day: utcDay(event.receivedAt),
+        category: event.pricing?.category ?? categories.get(event.ncmessageId) ?? '',
+        source: event.source ?? '',
+        receivedAt: event.receivedAt,
+        remark: event.statusRemark ?? '',
+      });
     }
-    return '';
+    // One lock order for every transaction (PostgreSQL): concurrent batches wait on each other, never deadlock.
+    const sorted = [...facts].sort(([a], [b]) => compareKeys(a, b)).map(([, fact]) => fact);
+    await runSqlSteps(this.dataSource, () => this.steps(sorted));
   }
 
-  private recount(): string {
-    if (this.recountSql) return this.recountSql;
+  private *steps(facts: Fact[]): SqlSteps<void> {
+    const manager = this.dataSource.manager;
+    const added = new Map<string, NetcoreAnalyticsDailyCount>();
+    for (let i = 0; i < facts.length; i += MAX_ROWS_PER_STATEMENT) {
+      const insert = buildInsertOnConflict(manager, NetcoreAnalyticsEvent, facts.slice(i, i + MAX_ROWS_PER_STATEMENT), '("ncmessage_id", "status") DO NOTHING');
+      const rows = yield { sql: `${insert.sql} RETURNING "day", "status", "category", "source"`, parameters: insert.parameters };
+      for (const row of rows as Pick<Fact, 'day' | 'status' | 'category' | 'source'>[]) {
+        const key = bucketOf(row);
+        const bucket = added.get(key) ?? { day: row.day, status: row.status, category: row.category, source: row.source, count: 0 };
+        bucket.count++;
+        added.set(key, bucket);
+      }
+    }
+    const buckets = [...added].sort(([a], [b]) => compareKeys(a, b)).map(([, bucket]) => bucket);
+    for (let i = 0; i < buckets.length; i += MAX_ROWS_PER_STATEMENT) {
+      yield buildInsertOnConflict(manager, NetcoreAnalyticsDailyCount, buckets.slice(i, i + MAX_ROWS_PER_STATEMENT), this.addCounts());
+    }
+  }
+
+  private addCounts(): string {
     const counts = `"${this.dataSource.getMetadata(NetcoreAnalyticsDailyCount).tableName}"`;
-    const facts = `"${this.dataSource.getMetadata(NetcoreAnalyticsEvent).tableName}"`;
-    const bucket = `f."day" = :day AND f."status" = :status AND f."category" = :category AND f."source" = :source`;
-    // CAST: PostgreSQL cannot infer the type of a bare parameter in a SELECT list.
-    this.recountSql =
-      `INSERT INTO ${counts} ("day", "status", "category", "source", "count") ` +
-      `SELECT CAST(:day AS varchar(10)), CAST(:status AS varchar(32)), CAST(:category AS varchar(64)), CAST(:source AS varchar(128)), COUNT(*) ` +
-      `FROM ${facts} f WHERE ${bucket} ` +
-      `ON CONFLICT ("day", "status", "category", "source") DO UPDATE SET "count" = ` +
-      `CASE WHEN EXCLUDED."count" > ${counts}."count" THEN EXCLUDED."count" ELSE ${counts}."count" END`;
-    return this.recountSql;
+    return (this.countSql ??= `("day", "status", "category", "source") DO UPDATE SET "count" = ${counts}."count" + EXCLUDED."count"`);
+  }
+
+  /** Failed events carry no pricing: the category comes from the message's earliest event that has one. */
+  private async knownCategories(ncmessageIds: string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const ids = [...new Set(ncmessageIds)];
+    for (let i = 0; i < ids.length; i += MAX_ROWS_PER_STATEMENT) {
+      const rows = await this.dataSource
+        .getRepository(NetcoreWebhookEvent)
+        .createQueryBuilder('e')
+        .select('e.ncmessageId', 'ncmessageId')
+        .addSelect('e.payload', 'payload')
+        .where("e.ncmessageId IN (:...ids) AND e.status <> 'failed'", { ids: ids.slice(i, i + MAX_ROWS_PER_STATEMENT) })
+        .orderBy('e.receivedAt')
+        .addOrderBy('e.id')
+        .getRawMany<{ ncmessageId: string; payload: string }>();
+      for (const { ncmessageId, payload } of rows) {
+        if (found.has(ncmessageId)) continue;
+        const category = (JSON.parse(payload) as { pricing?: { category?: unknown } }).pricing?.category;
+        if (typeof category === 'string') found.set(ncmessageId, category);
+      }
+    }
+    return found;
   }
 }

@@ -4,26 +4,48 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { commutativeSet } from '../database/commutative-set';
-import { insertOnConflictReturning } from '../database/insert-on-conflict-returning';
+import { buildInsertOnConflict } from '../database/insert-on-conflict';
+import { runSqlStatements } from '../database/run-sql-steps';
+import { sqlStatement } from '../database/sql-statement';
+import type { SqlRows, SqlSteps } from '../database/sql-steps';
+import { upsertRounds } from '../database/upsert-rounds';
 import { NetcoreBillingState, type NetcoreBillingNotified } from '../entities/netcore-billing-state.entity';
 import type { NetcoreMessageEvent } from '../events/netcore-message.event';
 import { billingCall, decideBilling, notifiedAfter, type BillingCall } from './billing-decision';
-import { NetcoreBillingSink } from './netcore-billing-sink.interface';
+import { NetcoreBillingSink, type NetcoreBillingCharge } from './netcore-billing-sink.interface';
 
 /** How long one worker may hold a message's sink call before another may take over (a crashed worker). */
 const CLAIM_MS = 30_000;
 const POLL_MS = 20;
+/** Every column a sink call needs, so a claim's RETURNING is the re-read under the claim. */
+const STATE_COLUMNS = [
+  'ncmessage_id',
+  'billable_at',
+  'category',
+  'pricing_model',
+  'pricing_type',
+  'failed_at',
+  'failure_reason',
+  'delivered_at',
+  'notified',
+  'claimed_until',
+] as const;
 
-/** The columns `notify` decides on. */
-type ClaimView = Pick<NetcoreBillingState, 'billableAt' | 'failedAt' | 'deliveredAt' | 'notified' | 'claimedUntil'>;
+/** A message's billing row as the decider reads it. */
+type BillingView = Omit<NetcoreBillingState, 'claimToken' | 'updatedAt'>;
 
 const instant = (v: unknown) => (v == null ? null : new Date(Number(v)));
 
-/** The upsert's RETURNING row (raw column names; bigint as string on PostgreSQL). */
-function fromRaw(row: Record<string, unknown>): ClaimView {
+/** A RETURNING row (raw column names; bigint as string on PostgreSQL). */
+function fromRaw(row: Record<string, unknown>): BillingView {
   return {
+    ncmessageId: String(row.ncmessage_id),
     billableAt: instant(row.billable_at),
+    category: row.category as string | null,
+    pricingModel: row.pricing_model as string | null,
+    pricingType: row.pricing_type as string | null,
     failedAt: instant(row.failed_at),
+    failureReason: row.failure_reason as string | null,
     deliveredAt: instant(row.delivered_at),
     notified: row.notified as NetcoreBillingNotified,
     claimedUntil: instant(row.claimed_until),
@@ -31,7 +53,7 @@ function fromRaw(row: Record<string, unknown>): ClaimView {
 }
 
 /** An event that says nothing about billing (a non-billable click, an unknown status) leaves no trace. */
-function billingFacts(event: NetcoreMessageEvent) {
+function billingFacts(event: NetcoreMessageEvent): Partial<NetcoreBillingState> | null {
   const billable = event.status !== 'failed' && event.pricing?.billable === true;
   const failed = event.status === 'failed';
   const delivered = event.status === 'delivered' || event.status === 'read';
@@ -45,23 +67,26 @@ function billingFacts(event: NetcoreMessageEvent) {
     failedAt: failed ? event.receivedAt : null,
     failureReason: failed ? (event.statusRemark ?? '') : null,
     deliveredAt: delivered ? event.receivedAt : null,
-    notified: 'none' as NetcoreBillingNotified,
+    notified: 'none',
     claimToken: null,
     claimedUntil: null,
     updatedAt: new Date(),
   };
 }
 
+const isHeld = (state: BillingView, now: number) => state.claimedUntil !== null && state.claimedUntil.getTime() >= now;
+
 /**
  * Turns events into billing decisions and tells the sink each decision once.
  *
- * 1. The event's facts are folded into `netcore_billing_states` by one upsert with commutative clauses:
- *    concurrent events of a message serialize on its row, and the facts (hence the decision) come out the
- *    same in any order. No read-modify-write in JS.
- * 2. While nobody holds the row and the sink is behind the decision, a worker claims it (conditional UPDATE
- *    with an expiring claim, so a crashed worker does not block it forever), re-reads, calls the sink,
- *    records what it told it and releases. A worker that finds the row held waits for the release and
- *    looks again: the holder may be telling the sink a decision made before this worker's facts.
+ * 1. `factSteps`: the events' facts are folded into `netcore_billing_states` by upserts with commutative
+ *    clauses: concurrent events of a message serialize on its row, and the facts (hence the decision) come
+ *    out the same in any order. No read-modify-write in JS.
+ * 2. `settle`: the messages whose sink is behind the decision and that nobody holds are claimed together
+ *    (one conditional UPDATE with an expiring claim, so a crashed worker does not block them forever; its
+ *    RETURNING is the re-read under the claim), the sink is called, what it was told is recorded and the
+ *    claims are released. A message found held is waited for and looked at again: the holder may be telling
+ *    the sink a decision made before our facts.
  */
 @Injectable()
 export class NetcoreBillingDecider {
@@ -72,31 +97,85 @@ export class NetcoreBillingDecider {
     @Inject(NetcoreBillingSink) private readonly sink: NetcoreBillingSink,
   ) {}
 
-  async apply(event: NetcoreMessageEvent): Promise<void> {
-    const facts = billingFacts(event);
-    if (!facts) return;
-    const [merged] = await insertOnConflictReturning(this.dataSource.manager, NetcoreBillingState, [facts], this.onConflict(), [
-      'billable_at',
-      'failed_at',
-      'delivered_at',
-      'notified',
-      'claimed_until',
-    ]);
-    await this.notify(event.ncmessageId, fromRaw(merged));
+  /** Statements that fold the events' facts in; answers each touched message's row after the last of them. */
+  *factSteps(events: readonly NetcoreMessageEvent[]): SqlSteps<BillingView[]> {
+    const facts = events.map(billingFacts).filter((f) => f !== null);
+    const returning = ` RETURNING ${STATE_COLUMNS.map((c) => `"${c}"`).join(', ')}`;
+    const states = new Map<string, BillingView>();
+    for (const round of upsertRounds(facts, (f) => f.ncmessageId!)) {
+      const { sql, parameters } = buildInsertOnConflict(this.dataSource.manager, NetcoreBillingState, round, this.onConflict());
+      const rows: SqlRows = yield { sql: sql + returning, parameters };
+      for (const row of rows) states.set(String(row.ncmessage_id), fromRaw(row));
+    }
+    return [...states.values()];
   }
 
-  /**
-   * Returns once the sink is up to date with every fact committed before this call. "Up to date" is only
-   * trusted when nobody holds the row: a holder may be telling the sink a decision made before our facts.
-   */
-  private async notify(ncmessageId: string, first: ClaimView): Promise<void> {
+  /** Returns once the sink is up to date with every fact committed before the call, for each of `states`. */
+  async settle(states: readonly BillingView[]): Promise<void> {
+    const now = Date.now();
+    const due = states.filter((s) => !isHeld(s, now) && billingCall(s.notified, decideBilling(s)));
+    const held = states.filter((s) => isHeld(s, now));
+    const missed = due.length ? await this.callClaimed(due.map((s) => s.ncmessageId)) : [];
+    for (const ncmessageId of [...missed, ...held.map((s) => s.ncmessageId)]) await this.settleOne(ncmessageId);
+  }
+
+  /** Claims what it can of `ncmessageIds`, brings the sink up to date for those, releases; answers the rest. */
+  private async callClaimed(ncmessageIds: string[]): Promise<string[]> {
+    const token = randomUUID();
+    const now = Date.now();
+    const t = this.table();
+    const claim = sqlStatement(
+      this.dataSource,
+      (p) =>
+        `UPDATE ${t} SET "claim_token" = ${p(token)}, "claimed_until" = ${p(now + CLAIM_MS)} ` +
+        `WHERE "ncmessage_id" IN (${p.list([...ncmessageIds].sort())}) AND ("claimed_until" IS NULL OR "claimed_until" < ${p(now)}) ` +
+        `RETURNING ${STATE_COLUMNS.map((c) => `"${c}"`).join(', ')}`,
+    );
+    const [rows] = await runSqlStatements(this.dataSource, [claim]);
+    const claimed = rows.map(fromRaw);
+    const told = new Map<NetcoreBillingNotified, string[]>();
+    try {
+      const calls = claimed.flatMap((state) => {
+        const call = billingCall(state.notified, decideBilling(state));
+        return call ? [{ call, state }] : [];
+      });
+      const charges = calls.filter((c) => c.call === 'charge');
+      const chargeTogether = charges.length > 1 && this.sink.chargeMany !== undefined;
+      if (chargeTogether) {
+        await this.sink.chargeMany!(charges.map((c) => this.charge(c.state)));
+        told.set('charged', charges.map((c) => c.state.ncmessageId));
+      }
+      for (const { call, state } of calls) {
+        if (call === 'charge' && chargeTogether) continue;
+        await this.call(call, state);
+        const after = notifiedAfter(call);
+        told.set(after, [...(told.get(after) ?? []), state.ncmessageId]);
+      }
+    } finally {
+        await this.release(token, told);
+    }
+    const got = new Set(claimed.map((s) => s.ncmessageId));
+    return ncmessageIds.filter((id) => !got.has(id));
+  }
+
+  /** Records what the sink was told and lets the claims go. */
+  private async release(token: string, told: Map<NetcoreBillingNotified, string[]>): Promise<void> {
+    const t = this.table();
+    const statements = [...told].map(([notified, ids]) =>
+      sqlStatement(this.dataSource, (p) => `UPDATE ${t} SET "notified" = ${p(notified)} WHERE "claim_token" = ${p(token)} AND "ncmessage_id" IN (${p.list(ids)})`),
+    );
+    statements.push(sqlStatement(this.dataSource, (p) => `UPDATE ${t} SET "claim_token" = NULL, "claimed_until" = NULL WHERE "claim_token" = ${p(token)}`));
+    await runSqlStatements(this.dataSource, statements);
+  }
+
+  /** One message, waiting out another worker's claim (rare: two workers on one message at once). */
+  private async settleOne(ncmessageId: string): Promise<void> {
     const giveUpAt = Date.now() + CLAIM_MS + 5_000;
-    for (let state = first; ; state = await this.read(ncmessageId)) {
-      const held = state.claimedUntil !== null && state.claimedUntil.getTime() >= Date.now();
-      if (!held) {
+    for (;;) {
+      const state = fromStored(await this.dataSource.getRepository(NetcoreBillingState).findOneByOrFail({ ncmessageId }));
+      if (!isHeld(state, Date.now())) {
         if (!billingCall(state.notified, decideBilling(state))) return;
-        const token = randomUUID();
-        if (await this.claim(ncmessageId, token)) return this.callAndRelease(ncmessageId, token);
+        if (!(await this.callClaimed([ncmessageId])).length) return;
       }
       if (Date.now() > giveUpAt) {
         throw new Error(`billing of message ${ncmessageId} is still claimed by another worker; the event will be retried`);
@@ -105,37 +184,21 @@ export class NetcoreBillingDecider {
     }
   }
 
-  private async callAndRelease(ncmessageId: string, token: string): Promise<void> {
-    let notified: NetcoreBillingNotified | undefined;
-    try {
-      // Re-read under the claim: facts may have grown since the unclaimed read.
-      const state = await this.read(ncmessageId);
-      const call = billingCall(state.notified, decideBilling(state));
-      if (call) {
-        await this.call(call, state);
-        notified = notifiedAfter(call);
-      }
-    } finally {
-      await this.dataSource
-        .createQueryBuilder()
-        .update(NetcoreBillingState)
-        .set({ ...(notified ? { notified } : {}), claimToken: null, claimedUntil: null })
-        .where('ncmessage_id = :ncmessageId AND claim_token = :token', { ncmessageId, token })
-        .execute();
-    }
+  private charge(state: BillingView): NetcoreBillingCharge {
+    return {
+      ncmessageId: state.ncmessageId,
+      category: state.category ?? '',
+      pricingModel: state.pricingModel ?? '',
+      pricingType: state.pricingType ?? '',
+      chargedAt: state.billableAt!,
+    };
   }
 
-  private call(call: BillingCall, state: NetcoreBillingState): Promise<void> {
+  private call(call: BillingCall, state: BillingView): Promise<void> {
     const { ncmessageId } = state;
     switch (call) {
       case 'charge':
-        return this.sink.charge({
-          ncmessageId,
-          category: state.category ?? '',
-          pricingModel: state.pricingModel ?? '',
-          pricingType: state.pricingType ?? '',
-          chargedAt: state.billableAt!,
-        });
+        return this.sink.charge(this.charge(state));
       case 'void':
         return this.sink.void({ ncmessageId, reason: state.failureReason ?? '', voidedAt: state.failedAt! });
       case 'restore':
@@ -143,24 +206,13 @@ export class NetcoreBillingDecider {
     }
   }
 
-  private async claim(ncmessageId: string, token: string): Promise<boolean> {
-    const now = Date.now();
-    const result = await this.dataSource
-      .createQueryBuilder()
-      .update(NetcoreBillingState)
-      .set({ claimToken: token, claimedUntil: new Date(now + CLAIM_MS) })
-      .where('ncmessage_id = :ncmessageId AND (claimed_until IS NULL OR claimed_until < :now)', { ncmessageId, now })
-      .execute();
-    return result.affected === 1;
-  }
-
-  private read(ncmessageId: string): Promise<NetcoreBillingState> {
-    return this.dataSource.getRepository(NetcoreBillingState).findOneByOrFail({ ncmessageId });
+  private table(): string {
+    return `"${this.dataSource.getMetadata(NetcoreBillingState).tableName}"`;
   }
 
   private onConflict(): string {
     if (this.upsertSql) return this.upsertSql;
-    const t = `"${this.dataSource.getMetadata(NetcoreBillingState).tableName}"`;
+    const t = this.table();
     const earliest = (c: string) => commutativeSet.earliest(t, c);
     // The pricing of the first billable event stored wins; later ones do not change a charge.
     const firstPricing = (c: string) => `"${c}" = CASE WHEN ${t}."billable_at" IS NULL THEN EXCLUDED."${c}" ELSE ${t}."${c}" END`;
@@ -176,4 +228,8 @@ export class NetcoreBillingDecider {
     ].join(', ')}`;
     return this.upsertSql;
   }
+}
+
+function fromStored({ claimToken: _token, updatedAt: _updated, ...view }: NetcoreBillingState): BillingView {
+  return view;
 }

@@ -32,6 +32,11 @@ export interface NetcoreBillingRestore {
  */
 export interface NetcoreBillingSink {
   charge(charge: NetcoreBillingCharge): Promise<void>;
+  /**
+   * Optional: several charges at once, with the same meaning as calling `charge` for each (a batch of
+   * events usually charges many messages; the default ledger writes them in one statement). Used when present.
+   */
+  chargeMany?(charges: NetcoreBillingCharge[]): Promise<void>;
   void(voided: NetcoreBillingVoid): Promise<void>;
   restore(restored: NetcoreBillingRestore): Promise<void>;
 }

@@ -97,3 +97,12 @@ export async function runSqlSteps<T>(dataSource: DataSource, steps: () => SqlSte
     await runner.release();
   }
 }
+
+/** Runs fixed statements in one transaction (see `runSqlSteps`); answers each one's rows. */
+export function runSqlStatements(dataSource: DataSource, statements: readonly SqlStatement[]): Promise<SqlRows[]> {
+  return runSqlSteps(dataSource, function* () {
+    const results: SqlRows[] = [];
+    for (const statement of statements) results.push(yield statement);
+    return results;
+  });
+}

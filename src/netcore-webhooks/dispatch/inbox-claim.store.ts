@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource, In } from 'typeorm';
+import { DataSource, In, type FindOptionsWhere, type QueryDeepPartialEntity } from 'typeorm';
+import { MAX_ROWS_PER_STATEMENT } from '../database/upsert-rounds';
 import { insertOnConflict } from '../database/insert-on-conflict';
 import { processingFingerprint } from '../dead-letters/processing-dead-letter';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
@@ -65,16 +66,13 @@ export class InboxClaimStore {
     }));
   }
 
-  async markProcessed(claim: string, ids: string[]): Promise<void> {
-    if (!ids.length) return;
-    await this.dataSource
-      .createQueryBuilder()
-      .update(NetcoreWebhookEvent)
-      .set({ state: 'processed', processedAt: new Date(), lastError: null, nextAttemptAt: null, lockedUntil: null, claimedBy: null })
-      .where({ id: In(ids), claimedBy: claim })
-      .execute();
+  /**
+   * Records rows as processed, each only while its claim still holds. One statement for rows of many claims
+   * (a batch merges requests): every token in it belongs to this batch, so no row is taken from another holder.
+   */
+  async markProcessed(events: readonly StoredEvent[]): Promise<void> {
+    await this.updateClaimed(events, { state: 'processed', processedAt: new Date(), lastError: null, nextAttemptAt: null });
   }
-
   /** Counts the failed attempt; schedules the next one with backoff, or moves the row to the dead letters. */
   async recordFailure(event: StoredEvent, error: unknown): Promise<FailureOutcome> {
     const lastError = String((error as Error)?.stack ?? (error as Error)?.message ?? error).slice(0, ERROR_LIMIT);
@@ -121,15 +119,26 @@ export class InboxClaimStore {
     });
   }
 
-  /** Gives rows back to the sweep at once (shutdown) instead of letting their lease run out. */
-  async release(claim: string, ids: string[]): Promise<void> {
-    if (!ids.length) return;
-    await this.dataSource
-      .createQueryBuilder()
-      .update(NetcoreWebhookEvent)
-      .set({ lockedUntil: null, claimedBy: null })
-      .where({ id: In(ids), claimedBy: claim, state: In(['pending', 'failed']) })
-      .execute();
+  /** Gives rows back to the sweep at once (shutdown, a full queue) instead of letting their lease run out. */
+  async release(events: readonly StoredEvent[]): Promise<void> {
+    await this.updateClaimed(events, {}, { state: In(['pending', 'failed']) });
+  }
+
+  /** Updates `events`' rows that their claims still hold, and lets the claims go. */
+  private async updateClaimed(
+    events: readonly StoredEvent[],
+    set: QueryDeepPartialEntity<NetcoreWebhookEvent>,
+    where: FindOptionsWhere<NetcoreWebhookEvent> = {},
+  ): Promise<void> {
+    for (let i = 0; i < events.length; i += MAX_ROWS_PER_STATEMENT) {
+      const chunk = events.slice(i, i + MAX_ROWS_PER_STATEMENT);
+      await this.dataSource
+        .createQueryBuilder()
+        .update(NetcoreWebhookEvent)
+        .set({ ...set, lockedUntil: null, claimedBy: null })
+        .where({ ...where, id: In(chunk.map((e) => e.id)), claimedBy: In([...new Set(chunk.map((e) => e.claim))]) })
+        .execute();
+    }
   }
 
   /** Takes a dead row back for one more attempt (a replay); null when it is not dead (any more). */

@@ -61,7 +61,7 @@ export class NetcoreRecoverySweeper implements OnApplicationBootstrap, OnModuleD
       const events = await this.claims.claimDue(batchSize);
       if (!events.length) break;
       total += events.length;
-      await this.dispatcher.dispatch(events);
+      await this.dispatcher.enqueue(events);
       if (events.length < batchSize) break;
     }
     if (total) this.logger.log(`Recovery sweep dispatched ${total} event(s)`);

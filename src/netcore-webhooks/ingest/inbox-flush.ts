@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { buildInsertOnConflict } from '../database/insert-on-conflict';
 import type { SqlSteps } from '../database/sql-steps';
+import { compareKeys } from '../database/upsert-rounds';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
 import type { InboxStatements } from './inbox-statements';
 import type { InboxWrite, InboxWriteResult, PendingInboxRow } from './inbox-write';
@@ -34,7 +35,7 @@ export function* flushInbox(
     }
   });
   // One lock order for every transaction (PostgreSQL): concurrent flushes wait on each other, never deadlock.
-  const ordered = [...owners.values()].sort((a, b) => compare(a.pending.row.idempotencyKey, b.pending.row.idempotencyKey));
+  const ordered = [...owners.values()].sort((a, b) => compareKeys(a.pending.row.idempotencyKey, b.pending.row.idempotencyKey));
   for (const owner of ordered) owner.pending.row.duplicates = owner.pending.repeats + owner.later;
 
   const inserted = new Set<string>();
@@ -76,7 +77,7 @@ function* storeDeadLetters(writes: InboxWrite[], manager: EntityManager): SqlSte
     }
   }
   if (!byFingerprint.size) return;
-  const all = [...byFingerprint.values()].sort((a, b) => compare(a.fingerprint, b.fingerprint));
+  const all = [...byFingerprint.values()].sort((a, b) => compareKeys(a.fingerprint, b.fingerprint));
   const table = manager.connection.getMetadata(NetcoreDeadLetter).tableName;
   for (let i = 0; i < all.length; i += DEAD_LETTERS_PER_INSERT) {
     yield buildInsertOnConflict(
@@ -86,8 +87,4 @@ function* storeDeadLetters(writes: InboxWrite[], manager: EntityManager): SqlSte
       `("fingerprint") DO UPDATE SET "occurrences" = "${table}"."occurrences" + EXCLUDED."occurrences"`,
     );
   }
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

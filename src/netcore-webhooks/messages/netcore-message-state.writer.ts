@@ -2,15 +2,41 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { commutativeSet } from '../database/commutative-set';
-import { insertOnConflict } from '../database/insert-on-conflict';
+import { buildInsertOnConflict } from '../database/insert-on-conflict';
+import { sqlStatement } from '../database/sql-statement';
+import type { SqlSteps } from '../database/sql-steps';
+import { upsertRounds } from '../database/upsert-rounds';
 import { NetcoreMessage } from '../entities/netcore-message.entity';
 import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
 import type { NetcoreMessageEvent } from '../events/netcore-message.event';
 import { statusRank } from '../lifecycle/status-rank';
 
+function messageRow(event: NetcoreMessageEvent): Partial<NetcoreMessage> {
+  const at = (status: string) => (event.status === status ? event.receivedAt : null);
+  const rank = statusRank(event.status);
+  return {
+    ncmessageId: event.ncmessageId,
+    status: rank > 0 ? event.status : null,
+    statusRank: rank,
+    recipient: event.recipient || null,
+    phoneNumber: event.phoneNumber || null,
+    source: event.source || null,
+    apiHeader: event.apiHeader || null,
+    sentAt: at('sent'),
+    deliveredAt: at('delivered'),
+    readAt: at('read'),
+    failedAt: at('failed'),
+    failureReason: event.status === 'failed' ? (event.statusRemark ?? '') : null,
+    firstClickedAt: at('clicked'),
+    clickCount: 0,
+    updatedAt: new Date(),
+  };
+}
+
 /**
- * Folds one event into `netcore_messages` with a single upsert whose SET clauses are commutative
- * (highest rank, earliest timestamp per status): any order, any repetition, any concurrency gives the same row.
+ * Folds events into `netcore_messages` with upserts whose SET clauses are commutative (highest rank,
+ * earliest timestamp per status): any order, any repetition, any concurrency gives the same row, so a batch
+ * is written as a few multi-row statements instead of one statement per event.
  */
 @Injectable()
 export class NetcoreMessageStateWriter {
@@ -18,43 +44,26 @@ export class NetcoreMessageStateWriter {
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async apply(event: NetcoreMessageEvent): Promise<void> {
-    const at = (status: string) => (event.status === status ? event.receivedAt : null);
-    const rank = statusRank(event.status);
-    await insertOnConflict(this.dataSource.manager, NetcoreMessage, [
-      {
-        ncmessageId: event.ncmessageId,
-        status: rank > 0 ? event.status : null,
-        statusRank: rank,
-        recipient: event.recipient || null,
-        phoneNumber: event.phoneNumber || null,
-        source: event.source || null,
-        apiHeader: event.apiHeader || null,
-        sentAt: at('sent'),
-        deliveredAt: at('delivered'),
-        readAt: at('read'),
-        failedAt: at('failed'),
-        failureReason: event.status === 'failed' ? (event.statusRemark ?? '') : null,
-        firstClickedAt: at('clicked'),
-        clickCount: 0,
-        updatedAt: new Date(),
-      },
-    ], this.onConflict());
-    if (event.status === 'clicked') await this.recountClicks(event.ncmessageId);
+  /** The statements that fold `events` in; run them with `runSqlSteps`, in one transaction. */
+  *steps(events: readonly NetcoreMessageEvent[]): SqlSteps<void> {
+    const manager = this.dataSource.manager;
+    for (const round of upsertRounds(events, (e) => e.ncmessageId)) {
+      yield buildInsertOnConflict(manager, NetcoreMessage, round.map(messageRow), this.onConflict());
+    }
+    const clicked = [...new Set(events.filter((e) => e.status === 'clicked').map((e) => e.ncmessageId))].sort();
+    if (clicked.length) yield this.recountClicks(clicked);
   }
 
   /** Counted from the inbox rather than incremented, so a redelivered click is not counted twice. */
-  private async recountClicks(ncmessageId: string): Promise<void> {
-    const inbox = this.dataSource.getMetadata(NetcoreWebhookEvent).tableName;
-    await this.dataSource
-      .createQueryBuilder()
-      .update(NetcoreMessage)
-      .set({
-        clickCount: () =>
-          `(SELECT COUNT(*) FROM "${inbox}" WHERE "${inbox}"."ncmessage_id" = :ncmessageId AND "${inbox}"."status" = 'clicked')`,
-      })
-      .where('ncmessage_id = :ncmessageId', { ncmessageId })
-      .execute();
+  private recountClicks(ncmessageIds: string[]) {
+    const messages = `"${this.dataSource.getMetadata(NetcoreMessage).tableName}"`;
+    const inbox = `"${this.dataSource.getMetadata(NetcoreWebhookEvent).tableName}"`;
+    return sqlStatement(
+      this.dataSource,
+      (p) =>
+        `UPDATE ${messages} SET "click_count" = (SELECT COUNT(*) FROM ${inbox} i ` +
+        `WHERE i."ncmessage_id" = ${messages}."ncmessage_id" AND i."status" = 'clicked') WHERE "ncmessage_id" IN (${p.list(ncmessageIds)})`,
+    );
   }
 
   private onConflict(): string {

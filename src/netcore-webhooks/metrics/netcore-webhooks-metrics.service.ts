@@ -29,6 +29,8 @@ export class NetcoreWebhooksMetrics {
   private readonly deadLetters: Counter<'reason'>;
   private readonly ackLatency: Histogram;
   private readonly dispatchLatency: Histogram<'outcome'>;
+  private readonly batchLatency: Histogram;
+  private readonly deferred: Counter;
 
   constructor(@Inject(NETCORE_WEBHOOKS_OPTIONS) options: ResolvedNetcoreWebhooksOptions) {
     const { registry, prefix } = options.metrics;
@@ -51,7 +53,9 @@ export class NetcoreWebhooksMetrics {
     this.processingFailures = counter('processing_failures_total', 'Listener failures while dispatching an event', ['status']);
     this.deadLetters = counter('dead_letters_total', 'Items and events moved to the dead letters', ['reason']);
     this.ackLatency = histogram('ack_latency_seconds', 'Time to validate and store a batch before answering 200');
-    this.dispatchLatency = histogram('dispatch_latency_seconds', 'Time to run the listeners of one event', ['outcome']);
+    this.dispatchLatency = histogram('dispatch_latency_seconds', "Time to run the host's listeners of one event", ['outcome']);
+    this.batchLatency = histogram('batch_processing_seconds', 'Time to write message state, billing and analytics for one batch of events');
+    this.deferred = counter('dispatch_deferred_total', 'Events left to the recovery sweep because the dispatch queue was full');
   }
 
   /** One stored batch: counts and the time it took to acknowledge it. */
@@ -77,6 +81,20 @@ export class NetcoreWebhooksMetrics {
 
   deadLettered(reason: NetcoreDeadLetterMetricReason, count = 1): void {
     this.deadLetters.inc({ reason }, count);
+  }
+
+  /** Runs the module's own processing of one batch and records how long it took. */
+  async timeBatch<T>(run: () => Promise<T>): Promise<T> {
+    const stop = this.batchLatency.startTimer();
+    try {
+      return await run();
+    } finally {
+      stop();
+    }
+  }
+
+  dispatchDeferred(count: number): void {
+    this.deferred.inc(count);
   }
 
   /** Runs one event's listeners and records how long they took, and whether they succeeded. */

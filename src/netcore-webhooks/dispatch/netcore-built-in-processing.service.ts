@@ -1,0 +1,34 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { NetcoreAnalyticsSink } from '../analytics/netcore-analytics-sink.interface';
+import { NetcoreBillingDecider } from '../billing/netcore-billing-decider.service';
+import { runSqlSteps } from '../database/run-sql-steps';
+import type { NetcoreMessageEvent } from '../events/netcore-message.event';
+import { NetcoreMessageStateWriter } from '../messages/netcore-message-state.writer';
+
+/**
+ * What the module itself does with every event, for a whole batch at once: message state and billing
+ * facts in one transaction of multi-row upserts, then the billing sink calls, then the analytics sink.
+ * Every step is idempotent and order-independent, so a batch that failed can be run again event by event.
+ */
+@Injectable()
+export class NetcoreBuiltInProcessing {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly messages: NetcoreMessageStateWriter,
+    private readonly billing: NetcoreBillingDecider,
+    @Inject(NetcoreAnalyticsSink) private readonly analytics: NetcoreAnalyticsSink,
+  ) {}
+
+  async process(events: readonly NetcoreMessageEvent[]): Promise<void> {
+    const { messages, billing } = this;
+    const billingStates = await runSqlSteps(this.dataSource, function* () {
+      yield* messages.steps(events);
+      return yield* billing.factSteps(events);
+    });
+    await billing.settle(billingStates);
+    if (this.analytics.recordMany) await this.analytics.recordMany(events);
+    else for (const event of events) await this.analytics.record(event);
+  }
+}
