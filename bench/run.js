@@ -443,7 +443,8 @@ async function main() {
     updateReadme(table);
     log('updated the table in README.md');
   }
-  rmSync(work, { recursive: true, force: true });
+  if (process.env.BENCH_KEEP) log(`kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
 }
 
 main().catch((error) => {

@@ -25,6 +25,8 @@ export function demoDataSourceOptions(env: NodeJS.ProcessEnv = process.env): Dat
     // (FULL fsyncs every commit); a power loss can lose the last commits. The usual WAL setting.
     prepareDatabase: (db: { pragma(sql: string): unknown }) => {
       db.pragma('synchronous = NORMAL');
+      // 64 MB of page cache (the default is 2 MB): the inbox's indexes stay in memory under load.
+      db.pragma('cache_size = -65536');
     },
     entities,
     migrations: netcoreWebhooksMigrations('better-sqlite3'),

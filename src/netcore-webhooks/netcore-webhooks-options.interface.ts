@@ -129,7 +129,7 @@ export interface NetcoreRecoveryOptions {
    * instance takes it over. Keep it well above the time your listeners need for one batch. @default 60000
    */
   leaseMs?: number;
-  /** Rows claimed per query. @default 100 */
+  /** Rows claimed per query (one dispatch batch). @default 500 */
   batchSize?: number;
 }
 

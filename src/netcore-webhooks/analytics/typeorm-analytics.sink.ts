@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { buildInsertOnConflict } from '../database/insert-on-conflict';
 import { runSqlSteps } from '../database/run-sql-steps';
 import type { SqlSteps } from '../database/sql-steps';
-import { compareKeys, MAX_ROWS_PER_STATEMENT } from '../database/upsert-rounds';
+import { compareKeys, MAX_KEYS_PER_STATEMENT } from '../database/upsert-rounds';
 import { NetcoreAnalyticsDailyCount } from '../entities/netcore-analytics-daily-count.entity';
 import { NetcoreAnalyticsEvent } from '../entities/netcore-analytics-event.entity';
 import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
@@ -57,9 +57,9 @@ export class TypeOrmAnalyticsSink implements NetcoreAnalyticsSink {
   private *steps(facts: Fact[]): SqlSteps<void> {
     const manager = this.dataSource.manager;
     const added = new Map<string, NetcoreAnalyticsDailyCount>();
-    for (let i = 0; i < facts.length; i += MAX_ROWS_PER_STATEMENT) {
-      const insert = buildInsertOnConflict(manager, NetcoreAnalyticsEvent, facts.slice(i, i + MAX_ROWS_PER_STATEMENT), '("ncmessage_id", "status") DO NOTHING');
-      const rows = yield { sql: `${insert.sql} RETURNING "day", "status", "category", "source"`, parameters: insert.parameters };
+    const insertFacts = '("ncmessage_id", "status") DO NOTHING RETURNING "day", "status", "category", "source"';
+    for (const statement of buildInsertOnConflict(manager, NetcoreAnalyticsEvent, facts, insertFacts)) {
+      const rows = yield statement;
       for (const row of rows as Pick<Fact, 'day' | 'status' | 'category' | 'source'>[]) {
         const key = bucketOf(row);
         const bucket = added.get(key) ?? { day: row.day, status: row.status, category: row.category, source: row.source, count: 0 };
@@ -68,9 +68,7 @@ export class TypeOrmAnalyticsSink implements NetcoreAnalyticsSink {
       }
     }
     const buckets = [...added].sort(([a], [b]) => compareKeys(a, b)).map(([, bucket]) => bucket);
-    for (let i = 0; i < buckets.length; i += MAX_ROWS_PER_STATEMENT) {
-      yield buildInsertOnConflict(manager, NetcoreAnalyticsDailyCount, buckets.slice(i, i + MAX_ROWS_PER_STATEMENT), this.addCounts());
-    }
+    for (const statement of buildInsertOnConflict(manager, NetcoreAnalyticsDailyCount, buckets, this.addCounts())) yield statement;
   }
 
   private addCounts(): string {
@@ -82,13 +80,13 @@ export class TypeOrmAnalyticsSink implements NetcoreAnalyticsSink {
   private async knownCategories(ncmessageIds: string[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     const ids = [...new Set(ncmessageIds)];
-    for (let i = 0; i < ids.length; i += MAX_ROWS_PER_STATEMENT) {
+    for (let i = 0; i < ids.length; i += MAX_KEYS_PER_STATEMENT) {
       const rows = await this.dataSource
         .getRepository(NetcoreWebhookEvent)
         .createQueryBuilder('e')
         .select('e.ncmessageId', 'ncmessageId')
         .addSelect('e.payload', 'payload')
-        .where("e.ncmessageId IN (:...ids) AND e.status <> 'failed'", { ids: ids.slice(i, i + MAX_ROWS_PER_STATEMENT) })
+        .where("e.ncmessageId IN (:...ids) AND e.status <> 'failed'", { ids: ids.slice(i, i + MAX_KEYS_PER_STATEMENT) })
         .orderBy('e.receivedAt')
         .addOrderBy('e.id')
         .getRawMany<{ ncmessageId: string; payload: string }>();

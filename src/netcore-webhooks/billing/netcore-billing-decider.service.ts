@@ -30,6 +30,7 @@ const STATE_COLUMNS = [
   'notified',
   'claimed_until',
 ] as const;
+const RETURNING = STATE_COLUMNS.map((c) => `"${c}"`).join(', ');
 
 /** A message's billing row as the decider reads it. */
 type BillingView = Omit<NetcoreBillingState, 'claimToken' | 'updatedAt'>;
@@ -100,12 +101,12 @@ export class NetcoreBillingDecider {
   /** Statements that fold the events' facts in; answers each touched message's row after the last of them. */
   *factSteps(events: readonly NetcoreMessageEvent[]): SqlSteps<BillingView[]> {
     const facts = events.map(billingFacts).filter((f) => f !== null);
-    const returning = ` RETURNING ${STATE_COLUMNS.map((c) => `"${c}"`).join(', ')}`;
     const states = new Map<string, BillingView>();
     for (const round of upsertRounds(facts, (f) => f.ncmessageId!)) {
-      const { sql, parameters } = buildInsertOnConflict(this.dataSource.manager, NetcoreBillingState, round, this.onConflict());
-      const rows: SqlRows = yield { sql: sql + returning, parameters };
-      for (const row of rows) states.set(String(row.ncmessage_id), fromRaw(row));
+      for (const statement of buildInsertOnConflict(this.dataSource.manager, NetcoreBillingState, round, this.onConflict())) {
+        const rows: SqlRows = yield statement;
+        for (const row of rows) states.set(String(row.ncmessage_id), fromRaw(row));
+      }
     }
     return [...states.values()];
   }
@@ -129,7 +130,7 @@ export class NetcoreBillingDecider {
       (p) =>
         `UPDATE ${t} SET "claim_token" = ${p(token)}, "claimed_until" = ${p(now + CLAIM_MS)} ` +
         `WHERE "ncmessage_id" IN (${p.list([...ncmessageIds].sort())}) AND ("claimed_until" IS NULL OR "claimed_until" < ${p(now)}) ` +
-        `RETURNING ${STATE_COLUMNS.map((c) => `"${c}"`).join(', ')}`,
+        `RETURNING ${RETURNING}`,
     );
     const [rows] = await runSqlStatements(this.dataSource, [claim]);
     const claimed = rows.map(fromRaw);
@@ -225,7 +226,7 @@ export class NetcoreBillingDecider {
       earliest('failed_at'),
       earliest('delivered_at'),
       `"updated_at" = EXCLUDED."updated_at"`,
-    ].join(', ')}`;
+    ].join(', ')} RETURNING ${RETURNING}`;
     return this.upsertSql;
   }
 }

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { insertOnConflict } from '../database/insert-on-conflict';
-import { MAX_ROWS_PER_STATEMENT } from '../database/upsert-rounds';
 import { NetcoreBillingRecord } from '../entities/netcore-billing-record.entity';
 import type {
   NetcoreBillingCharge,
@@ -25,14 +24,12 @@ export class TypeOrmBillingSink implements NetcoreBillingSink {
 
   async chargeMany(charges: NetcoreBillingCharge[]): Promise<void> {
     const updatedAt = new Date();
-    for (let i = 0; i < charges.length; i += MAX_ROWS_PER_STATEMENT) {
-      await insertOnConflict(
-        this.dataSource.manager,
-        NetcoreBillingRecord,
-        charges.slice(i, i + MAX_ROWS_PER_STATEMENT).map((charge) => ({ ...charge, state: 'charged', voidedAt: null, voidReason: null, updatedAt })),
-        '("ncmessage_id") DO NOTHING',
-      );
-    }
+    await insertOnConflict(
+      this.dataSource.manager,
+      NetcoreBillingRecord,
+      charges.map((charge) => ({ ...charge, state: 'charged', voidedAt: null, voidReason: null, updatedAt })),
+      '("ncmessage_id") DO NOTHING',
+    );
   }
 
   async void({ ncmessageId, reason, voidedAt }: NetcoreBillingVoid): Promise<void> {

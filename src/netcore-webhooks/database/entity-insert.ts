@@ -3,19 +3,27 @@ import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { SqlStatement } from './sql-steps';
 
 const SQL_CACHE = 128;
+/** SQLite: row counts are powers of two up to this, so a few prepared statements serve every batch size. */
+const SQLITE_ROWS_PER_INSERT = 256;
+/** PostgreSQL: one array per column, so the statement text is the same whatever the row count. */
+const POSTGRES_ROWS_PER_INSERT = 5000;
 
 /**
  * A multi-row INSERT for an entity with every value bound as a parameter, followed by `suffix`
  * (`ON CONFLICT ...`, `RETURNING ...`). Columns, names and transformers come from TypeORM's metadata, values
- * are converted by the driver as TypeORM would (`preparePersistentValue`).
+ * are converted by the driver as TypeORM would (`preparePersistentValue`). Columns no row sets are left out,
+ * so their database default applies.
  *
  * Why not TypeORM's InsertQueryBuilder: on SQLite it writes numbers into the SQL text, and our instants are
- * numbers (epoch ms), so each statement was new SQL to compile; here the text depends only on the row count
- * and the columns given, and the prepared statement is reused.
+ * numbers (epoch ms), so each statement was new SQL to compile. Here the text depends only on the columns
+ * given and, on SQLite, on a power-of-two row count, so prepared statements are reused; on PostgreSQL rows
+ * go as one array per column (`INSERT ... SELECT * FROM unnest(...)`): a short statement to parse and plan
+ * instead of a VALUES list with thousands of parameters.
  */
 export class EntityInsert<T extends ObjectLiteral> {
   private readonly table: string;
   private readonly columns: ColumnMetadata[];
+  private readonly postgres: boolean;
   private readonly sql = new Map<string, string>();
 
   constructor(
@@ -27,43 +35,66 @@ export class EntityInsert<T extends ObjectLiteral> {
     const driver = dataSource.driver;
     this.table = metadata.schema ? `${driver.escape(metadata.schema)}.${driver.escape(metadata.tableName)}` : driver.escape(metadata.tableName);
     this.columns = metadata.columns.filter((c) => !c.isVirtual);
+    this.postgres = dataSource.options.type === 'postgres';
   }
 
-  /** Columns that no row sets are left out, so the database default applies. */
-  statement(rows: QueryDeepPartialEntity<T>[]): SqlStatement {
-    const driver = this.dataSource.driver;
-    const used: ColumnMetadata[] = [];
-    let mask = '';
-    for (const column of this.columns) {
-      const given = rows.some((row) => column.getEntityValue(row) !== undefined);
-      mask += given ? '1' : '0';
-      if (given) used.push(column);
+  /** The statements that insert `rows`, in order (one on PostgreSQL up to 5,000 rows). */
+  statements(rows: readonly QueryDeepPartialEntity<T>[]): SqlStatement[] {
+    const out: SqlStatement[] = [];
+    let i = 0;
+    while (i < rows.length) {
+      const left = rows.length - i;
+      let size = this.postgres ? Math.min(left, POSTGRES_ROWS_PER_INSERT) : SQLITE_ROWS_PER_INSERT;
+      while (size > left) size >>= 1;
+      const chunk = rows.slice(i, i + size);
+      out.push(this.postgres ? this.unnest(chunk) : this.values(chunk));
+      i += size;
     }
+    return out;
+  }
+
+  private used(rows: readonly QueryDeepPartialEntity<T>[]): ColumnMetadata[] {
+    return this.columns.filter((column) => rows.some((row) => column.getEntityValue(row) !== undefined));
+  }
+
+  private value(row: QueryDeepPartialEntity<T>, column: ColumnMetadata): unknown {
+    let value = column.getEntityValue(row);
+    if (value === undefined) value = typeof column.default === 'function' ? null : (column.default ?? null);
+    return value === null ? null : this.dataSource.driver.preparePersistentValue(value, column);
+  }
+
+  private unnest(rows: readonly QueryDeepPartialEntity<T>[]): SqlStatement {
+    const driver = this.dataSource.driver;
+    const used = this.used(rows);
+    const key = used.map((c) => c.databaseName).join(',');
+    let sql = this.sql.get(key);
+    if (!sql) {
+      const arrays = used.map((c, i) => `$${i + 1}::${driver.normalizeType(c)}[]`).join(', ');
+      sql = `INSERT INTO ${this.table} (${used.map((c) => driver.escape(c.databaseName)).join(', ')}) SELECT * FROM unnest(${arrays})${this.suffix}`;
+      if (this.sql.size < SQL_CACHE) this.sql.set(key, sql);
+    }
+    return { sql, parameters: used.map((column) => rows.map((row) => this.value(row, column))) };
+  }
+
+  private values(rows: readonly QueryDeepPartialEntity<T>[]): SqlStatement {
+    const driver = this.dataSource.driver;
+    const used = this.used(rows);
     const parameters: unknown[] = [];
     const tuples: string[] = [];
-    let inline = false;
     for (const row of rows) {
       const values: string[] = [];
       for (const column of used) {
-        let value = column.getEntityValue(row);
-        if (typeof value === 'function') {
-          // A raw SQL expression, as TypeORM accepts in values: part of the text.
-          values.push(String((value as () => string)()));
-          inline = true;
-          continue;
-        }
-        if (value === undefined) value = typeof column.default === 'function' ? null : (column.default ?? null);
-        parameters.push(value === null ? null : driver.preparePersistentValue(value, column));
+        parameters.push(this.value(row, column));
         values.push(driver.createParameter(`p${parameters.length - 1}`, parameters.length - 1));
       }
       tuples.push(`(${values.join(', ')})`);
     }
-    const key = `${rows.length}|${mask}`;
-    let sql = inline ? undefined : this.sql.get(key);
+    const key = `${rows.length}|${used.map((c) => c.databaseName).join(',')}`;
+    let sql = this.sql.get(key);
     if (!sql) {
       const names = used.map((c) => driver.escape(c.databaseName)).join(', ');
       sql = `INSERT INTO ${this.table} (${names}) VALUES ${tuples.join(', ')}${this.suffix}`;
-      if (!inline && this.sql.size < SQL_CACHE) this.sql.set(key, sql);
+      if (this.sql.size < SQL_CACHE) this.sql.set(key, sql);
     }
     return { sql, parameters };
   }

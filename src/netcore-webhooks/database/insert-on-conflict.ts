@@ -19,26 +19,26 @@ function entityInsert<T extends ObjectLiteral>(dataSource: DataSource, target: E
 }
 
 /**
- * INSERT ... ON CONFLICT <clause>: the same syntax on SQLite and PostgreSQL. TypeORM 1.x only generates
+ * INSERT ... ON CONFLICT <clause> (which may end in RETURNING), as the statements `EntityInsert` splits the rows
+ * into: the same syntax on SQLite and PostgreSQL. TypeORM 1.x only generates
  * `col = EXCLUDED.col` updates, so the INSERT is built from TypeORM's metadata (column names, transformers,
  * every value a parameter) and the conflict clause, with its expressions, is appended.
  */
 export function buildInsertOnConflict<T extends ObjectLiteral>(
   manager: EntityManager,
   target: EntityTarget<T>,
-  values: QueryDeepPartialEntity<T>[],
+  values: readonly QueryDeepPartialEntity<T>[],
   conflictClause: string,
-): SqlStatement {
-  return entityInsert(manager.connection, target, conflictClause).statement(values);
+): SqlStatement[] {
+  return entityInsert(manager.connection, target, conflictClause).statements(values);
 }
 
 /** Runs `buildInsertOnConflict` through `manager` (inside its transaction, if it has one). */
 export async function insertOnConflict<T extends ObjectLiteral>(
   manager: EntityManager,
   target: EntityTarget<T>,
-  values: QueryDeepPartialEntity<T>[],
+  values: readonly QueryDeepPartialEntity<T>[],
   conflictClause: string,
 ): Promise<void> {
-  const { sql, parameters } = buildInsertOnConflict(manager, target, values, conflictClause);
-  await manager.query(sql, parameters);
+  for (const { sql, parameters } of buildInsertOnConflict(manager, target, values, conflictClause)) await manager.query(sql, parameters);
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, In, type FindOptionsWhere, type QueryDeepPartialEntity } from 'typeorm';
-import { MAX_ROWS_PER_STATEMENT } from '../database/upsert-rounds';
+import { MAX_KEYS_PER_STATEMENT } from '../database/upsert-rounds';
 import { insertOnConflict } from '../database/insert-on-conflict';
 import { processingFingerprint } from '../dead-letters/processing-dead-letter';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
@@ -130,8 +130,8 @@ export class InboxClaimStore {
     set: QueryDeepPartialEntity<NetcoreWebhookEvent>,
     where: FindOptionsWhere<NetcoreWebhookEvent> = {},
   ): Promise<void> {
-    for (let i = 0; i < events.length; i += MAX_ROWS_PER_STATEMENT) {
-      const chunk = events.slice(i, i + MAX_ROWS_PER_STATEMENT);
+    for (let i = 0; i < events.length; i += MAX_KEYS_PER_STATEMENT) {
+      const chunk = events.slice(i, i + MAX_KEYS_PER_STATEMENT);
       await this.dataSource
         .createQueryBuilder()
         .update(NetcoreWebhookEvent)

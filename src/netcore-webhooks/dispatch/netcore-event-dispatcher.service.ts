@@ -15,10 +15,12 @@ export type { StoredEvent } from './stored-event';
 /** Events per dispatch run: enough to amortise each statement, few enough that one SQLite transaction stays short. */
 const MAX_BATCH_EVENTS = 500;
 /**
- * Runs at once. More would not write faster (SQLite has one writer; PostgreSQL serializes on hot rows), but
- * one slow sink or host listener must not hold up every other event.
+ * Runs at once. A second run starts only for a full batch or when the running ones are slow (a slow sink or
+ * host listener must not hold up every other event): otherwise waiting events join the next run, and the
+ * fewer, larger runs cost less per event.
  */
 const MAX_RUNS = 4;
+const SLOW_RUN_MS = 100;
 /** Events held in memory for a dispatch run; beyond that, new rows are left in the inbox for the sweep. */
 const MAX_QUEUED_EVENTS = 20_000;
 
@@ -36,8 +38,8 @@ interface QueuedEvents {
  * processing fails, it is run again event by event, so one bad event fails alone. Listeners that must not
  * lose an event subscribe with `suppressErrors: false`; their errors land here.
  *
- * Batches from concurrent requests queue up and are merged (up to 500 events a run, four runs at a time), so
- * the cost per event falls as load rises; the queue is bounded.
+ * Batches from concurrent requests queue up and are merged (up to 500 events a run), so the cost per event
+ * falls as load rises; the queue is bounded.
  */
 @Injectable()
 export class NetcoreEventDispatcher implements OnModuleInit, BeforeApplicationShutdown {
@@ -47,6 +49,8 @@ export class NetcoreEventDispatcher implements OnModuleInit, BeforeApplicationSh
   private readonly queue: QueuedEvents[] = [];
   private queued = 0;
   private running = 0;
+  private lastRunStartedAt = 0;
+  private slowRunTimer?: NodeJS.Timeout;
   private stopping = false;
 
   constructor(
@@ -107,9 +111,9 @@ export class NetcoreEventDispatcher implements OnModuleInit, BeforeApplicationSh
     return run;
   }
 
-  /** Starts runs while a lane is free, each on as many queued batches as fit in one. */
+  /** Starts runs while one may start (see MAX_RUNS), each on as many queued batches as fit in one. */
   private pump(): void {
-    while (this.running < MAX_RUNS && this.queue.length) {
+    while (this.queue.length && this.mayStartRun()) {
       const taken: QueuedEvents[] = [this.queue.shift()!];
       let size = taken[0].events.length;
       while (this.queue.length && size + this.queue[0].events.length <= MAX_BATCH_EVENTS) {
@@ -118,6 +122,7 @@ export class NetcoreEventDispatcher implements OnModuleInit, BeforeApplicationSh
       }
       this.queued -= size;
       this.running++;
+      this.lastRunStartedAt = Date.now();
       void this.dispatch(taken.flatMap((q) => q.events))
         .catch((error) => this.logger.error(`Dispatch failed: ${(error as Error)?.message ?? error}`))
         .finally(() => {
@@ -127,6 +132,18 @@ export class NetcoreEventDispatcher implements OnModuleInit, BeforeApplicationSh
           setImmediate(() => this.pump());
         });
     }
+    if (this.queue.length && this.running && !this.slowRunTimer) {
+      this.slowRunTimer = setTimeout(() => {
+        this.slowRunTimer = undefined;
+        this.pump();
+      }, SLOW_RUN_MS);
+    }
+  }
+
+  private mayStartRun(): boolean {
+    if (this.running === 0) return true;
+    if (this.running >= MAX_RUNS) return false;
+    return this.queued >= MAX_BATCH_EVENTS || Date.now() - this.lastRunStartedAt >= SLOW_RUN_MS;
   }
 
   /** Processes `events` as one batch now, then emits each in order and records each outcome under its claim. */

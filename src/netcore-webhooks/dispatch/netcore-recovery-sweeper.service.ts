@@ -4,6 +4,9 @@ import type { ResolvedNetcoreWebhooksOptions } from '../netcore-webhooks-options
 import { InboxClaimStore } from './inbox-claim.store';
 import { NetcoreEventDispatcher } from './netcore-event-dispatcher.service';
 
+/** Claimed batches waiting for or in dispatch at once during a sweep. */
+const SWEEP_BATCHES_IN_FLIGHT = 3;
+
 /**
  * Finds work that no request is dispatching: rows acknowledged before a crash, retries that fell due,
  * rows whose dispatcher died (lease expired). Runs at start-up, every `recovery.sweepIntervalMs`, and
@@ -53,16 +56,25 @@ export class NetcoreRecoverySweeper implements OnApplicationBootstrap, OnModuleD
     this.startUp?.(); // settles the start-up promise; run() does nothing once stopped
   }
 
-  /** Claims and dispatches due rows until none are left (or the app is closing); returns how many. */
+  /**
+   * Claims and dispatches due rows until none are left (or the app is closing); returns how many. The next
+   * batch is claimed while earlier ones are processed, a few at a time, so a backlog drains at full speed.
+   */
   async sweep(): Promise<number> {
     const { batchSize } = this.options.recovery;
+    const running: Promise<void>[] = [];
     let total = 0;
-    while (!this.stopped && !this.dispatcher.isStopping) {
-      const events = await this.claims.claimDue(batchSize);
-      if (!events.length) break;
-      total += events.length;
-      await this.dispatcher.enqueue(events);
-      if (events.length < batchSize) break;
+    try {
+      while (!this.stopped && !this.dispatcher.isStopping) {
+        const events = await this.claims.claimDue(batchSize);
+        if (!events.length) break;
+        total += events.length;
+        running.push(this.dispatcher.enqueue(events));
+        if (events.length < batchSize) break;
+        if (running.length >= SWEEP_BATCHES_IN_FLIGHT) await running.shift();
+      }
+    } finally {
+      await Promise.all(running);
     }
     if (total) this.logger.log(`Recovery sweep dispatched ${total} event(s)`);
     return total;

@@ -6,8 +6,6 @@ import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
 import type { InboxStatements } from './inbox-statements';
 import type { InboxWrite, InboxWriteResult, PendingInboxRow } from './inbox-write';
 
-const DEAD_LETTERS_PER_INSERT = 200;
-
 interface KeyOwner {
   pending: PendingInboxRow;
   /** Index of the write that brought the key first: it gets the row if the key is new. */
@@ -39,8 +37,8 @@ export function* flushInbox(
   for (const owner of ordered) owner.pending.row.duplicates = owner.pending.repeats + owner.later;
 
   const inserted = new Set<string>();
-  for (const chunk of statements.chunks(ordered)) {
-    const rows = yield statements.insert(chunk.map((o) => o.pending.row));
+  for (const statement of statements.insert(ordered.map((o) => o.pending.row))) {
+    const rows = yield statement;
     for (const r of rows) inserted.add(String(r.id));
   }
 
@@ -79,12 +77,6 @@ function* storeDeadLetters(writes: InboxWrite[], manager: EntityManager): SqlSte
   if (!byFingerprint.size) return;
   const all = [...byFingerprint.values()].sort((a, b) => compareKeys(a.fingerprint, b.fingerprint));
   const table = manager.connection.getMetadata(NetcoreDeadLetter).tableName;
-  for (let i = 0; i < all.length; i += DEAD_LETTERS_PER_INSERT) {
-    yield buildInsertOnConflict(
-      manager,
-      NetcoreDeadLetter,
-      all.slice(i, i + DEAD_LETTERS_PER_INSERT),
-      `("fingerprint") DO UPDATE SET "occurrences" = "${table}"."occurrences" + EXCLUDED."occurrences"`,
-    );
-  }
+  const merge = `("fingerprint") DO UPDATE SET "occurrences" = "${table}"."occurrences" + EXCLUDED."occurrences"`;
+  for (const statement of buildInsertOnConflict(manager, NetcoreDeadLetter, all, merge)) yield statement;
 }

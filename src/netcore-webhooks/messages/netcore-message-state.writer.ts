@@ -48,7 +48,7 @@ export class NetcoreMessageStateWriter {
   *steps(events: readonly NetcoreMessageEvent[]): SqlSteps<void> {
     const manager = this.dataSource.manager;
     for (const round of upsertRounds(events, (e) => e.ncmessageId)) {
-      yield buildInsertOnConflict(manager, NetcoreMessage, round.map(messageRow), this.onConflict());
+      for (const statement of buildInsertOnConflict(manager, NetcoreMessage, round.map(messageRow), this.onConflict())) yield statement;
     }
     const clicked = [...new Set(events.filter((e) => e.status === 'clicked').map((e) => e.ncmessageId))].sort();
     if (clicked.length) yield this.recountClicks(clicked);
