@@ -153,20 +153,25 @@ export class NetcoreBillingDecider {
         told.set(after, [...(told.get(after) ?? []), state.ncmessageId]);
       }
     } finally {
-        await this.release(token, told);
+        await this.release(token, claimed.map((c) => c.ncmessageId), told);
     }
     const got = new Set(claimed.map((s) => s.ncmessageId));
     return ncmessageIds.filter((id) => !got.has(id));
   }
 
-  /** Records what the sink was told and lets the claims go. */
-  private async release(token: string, told: Map<NetcoreBillingNotified, string[]>): Promise<void> {
+  /** Records what the sink was told and lets the claims go: one statement, by primary key. */
+  private async release(token: string, claimed: readonly string[], told: Map<NetcoreBillingNotified, string[]>): Promise<void> {
+    if (!claimed.length) return;
     const t = this.table();
-    const statements = [...told].map(([notified, ids]) =>
-      sqlStatement(this.dataSource, (p) => `UPDATE ${t} SET "notified" = ${p(notified)} WHERE "claim_token" = ${p(token)} AND "ncmessage_id" IN (${p.list(ids)})`),
-    );
-    statements.push(sqlStatement(this.dataSource, (p) => `UPDATE ${t} SET "claim_token" = NULL, "claimed_until" = NULL WHERE "claim_token" = ${p(token)}`));
-    await runSqlStatements(this.dataSource, statements);
+    const release = sqlStatement(this.dataSource, (p) => {
+      const cases = [...told].map(([notified, ids]) => `WHEN "ncmessage_id" IN (${p.list(ids)}) THEN ${p(notified)} `).join('');
+      const notified = cases ? `"notified" = CASE ${cases}ELSE "notified" END, ` : '';
+      return (
+        `UPDATE ${t} SET ${notified}"claim_token" = NULL, "claimed_until" = NULL ` +
+        `WHERE "ncmessage_id" IN (${p.list(claimed)}) AND "claim_token" = ${p(token)}`
+      );
+    });
+    await runSqlStatements(this.dataSource, [release]);
   }
 
   /** One message, waiting out another worker's claim (rare: two workers on one message at once). */

@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, In, type FindOptionsWhere, type QueryDeepPartialEntity } from 'typeorm';
 import { MAX_KEYS_PER_STATEMENT } from '../database/upsert-rounds';
 import { insertOnConflict } from '../database/insert-on-conflict';
+import { runSqlStatements } from '../database/run-sql-steps';
+import { sqlStatement } from '../database/sql-statement';
 import { processingFingerprint } from '../dead-letters/processing-dead-letter';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
 import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
@@ -38,32 +40,35 @@ export class InboxClaimStore {
   }
 
   /**
-   * Claims up to `limit` due rows: pending or failed, retry time reached, no live lease. One conditional
-   * UPDATE (with FOR UPDATE SKIP LOCKED on PostgreSQL, so concurrent sweeps skip each other's rows instead
-   * of queueing), then the rows are read back by their fresh token: no RETURNING, the same on both databases.
+   * Claims up to `limit` due rows (pending or failed, retry time reached, no live lease), oldest first, in one
+   * conditional UPDATE that returns them. PostgreSQL picks the rows in a materialized CTE with FOR UPDATE SKIP
+   * LOCKED: concurrent sweeps skip each other's rows instead of queueing, and the LIMIT holds (a subquery in
+   * `IN (...)` may be run again by the planner, claiming more rows than asked, slowly).
    */
   async claimDue(limit: number): Promise<StoredEvent[]> {
     const now = Date.now();
     const claim = this.newClaim(now);
-    const table = this.table();
-    const due = `${CLAIMABLE} AND COALESCE("next_attempt_at", 0) <= :now AND COALESCE("locked_until", 0) <= :now`;
-    const skipLocked = this.dataSource.options.type === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
-    const [sql, parameters] = this.dataSource.driver.escapeQueryWithParameters(
-      `UPDATE ${table} SET "claimed_by" = :token, "locked_until" = :until ` +
-        `WHERE "id" IN (SELECT "id" FROM ${table} WHERE ${due} ORDER BY "created_at" LIMIT :limit${skipLocked}) AND ${due}`,
-      { token: claim.claimedBy, until: claim.lockedUntil.getTime(), now, limit },
-    );
-    await this.dataSource.query(sql, parameters);
-    const rows = await this.repository().find({
-      where: { claimedBy: claim.claimedBy, state: In(['pending', 'failed']) },
-      order: { createdAt: 'ASC' },
+    const t = this.table();
+    const statement = sqlStatement(this.dataSource, (p) => {
+      const due = () => `${CLAIMABLE} AND COALESCE("next_attempt_at", 0) <= ${p(now)} AND COALESCE("locked_until", 0) <= ${p(now)}`;
+      const set = () => `SET "claimed_by" = ${p(claim.claimedBy)}, "locked_until" = ${p(claim.lockedUntil.getTime())}`;
+      const returning = `RETURNING ${t}."id", ${t}."status", ${t}."payload", ${t}."created_at"`;
+      if (this.dataSource.options.type === 'postgres') {
+        const picked = `WITH picked AS MATERIALIZED (SELECT "id" FROM ${t} WHERE ${due()} ORDER BY "created_at" LIMIT ${p(limit)} FOR UPDATE SKIP LOCKED) `;
+        return `${picked}UPDATE ${t} ${set()} FROM picked WHERE ${t}."id" = picked."id" ${returning}`;
+      }
+      const update = `UPDATE ${t} ${set()} `;
+      return `${update}WHERE "id" IN (SELECT "id" FROM ${t} WHERE ${due()} ORDER BY "created_at" LIMIT ${p(limit)}) ${returning}`;
     });
-    return rows.map((row) => ({
-      id: row.id,
-      status: row.status,
-      raw: JSON.parse(row.payload) as Record<string, unknown>,
-      claim: claim.claimedBy,
-    }));
+    const [rows] = await runSqlStatements(this.dataSource, [statement]);
+    return rows
+      .sort((a, b) => Number(a.created_at) - Number(b.created_at))
+      .map((row) => ({
+        id: String(row.id),
+        status: String(row.status),
+        raw: JSON.parse(String(row.payload)) as Record<string, unknown>,
+        claim: claim.claimedBy,
+      }));
   }
 
   /**
