@@ -66,7 +66,7 @@ export type {
 } from './netcore-webhooks/analytics/netcore-analytics-summary';
 
 export { NetcoreMessageService } from './netcore-webhooks/messages/netcore-message.service';
-export { NetcoreEventDispatcher } from './netcore-webhooks/dispatch/netcore-event-dispatcher.service';
+export { NetcoreEventDispatcher, type ScheduleOptions } from './netcore-webhooks/dispatch/netcore-event-dispatcher.service';
 export type { StoredEvent } from './netcore-webhooks/dispatch/stored-event';
 export { NetcoreRecoverySweeper } from './netcore-webhooks/dispatch/netcore-recovery-sweeper.service';
 export { NetcoreInboxService } from './netcore-webhooks/dispatch/netcore-inbox.service';

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource, In, type FindOptionsWhere, type QueryDeepPartialEntity } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { MAX_KEYS_PER_STATEMENT } from '../database/upsert-rounds';
 import { insertOnConflict } from '../database/insert-on-conflict';
 import { runSqlStatements } from '../database/run-sql-steps';
-import { sqlStatement } from '../database/sql-statement';
+import { sqlStatement, type Bind } from '../database/sql-statement';
+import type { SqlStatement } from '../database/sql-steps';
 import { processingFingerprint } from '../dead-letters/processing-dead-letter';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
 import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
@@ -76,8 +77,10 @@ export class InboxClaimStore {
    * (a batch merges requests): every token in it belongs to this batch, so no row is taken from another holder.
    */
   async markProcessed(events: readonly StoredEvent[]): Promise<void> {
-    await this.updateClaimed(events, { state: 'processed', processedAt: new Date(), lastError: null, nextAttemptAt: null });
+    const processedAt = Date.now();
+    await this.updateClaimed(events, (p) => `"state" = 'processed', "processed_at" = ${p(processedAt)}, "last_error" = NULL, "next_attempt_at" = NULL, `);
   }
+
   /** Counts the failed attempt; schedules the next one with backoff, or moves the row to the dead letters. */
   async recordFailure(event: StoredEvent, error: unknown): Promise<FailureOutcome> {
     const lastError = String((error as Error)?.stack ?? (error as Error)?.message ?? error).slice(0, ERROR_LIMIT);
@@ -126,24 +129,25 @@ export class InboxClaimStore {
 
   /** Gives rows back to the sweep at once (shutdown, a full queue) instead of letting their lease run out. */
   async release(events: readonly StoredEvent[]): Promise<void> {
-    await this.updateClaimed(events, {}, { state: In(['pending', 'failed']) });
+    await this.updateClaimed(events, () => '', CLAIMABLE);
   }
 
-  /** Updates `events`' rows that their claims still hold, and lets the claims go. */
-  private async updateClaimed(
-    events: readonly StoredEvent[],
-    set: QueryDeepPartialEntity<NetcoreWebhookEvent>,
-    where: FindOptionsWhere<NetcoreWebhookEvent> = {},
-  ): Promise<void> {
+  /** Updates `events`' rows that their claims still hold (one statement per 500), and lets the claims go. */
+  private async updateClaimed(events: readonly StoredEvent[], set: (p: Bind) => string, where = 'TRUE'): Promise<void> {
+    const t = this.table();
+    const statements: SqlStatement[] = [];
     for (let i = 0; i < events.length; i += MAX_KEYS_PER_STATEMENT) {
       const chunk = events.slice(i, i + MAX_KEYS_PER_STATEMENT);
-      await this.dataSource
-        .createQueryBuilder()
-        .update(NetcoreWebhookEvent)
-        .set({ ...set, lockedUntil: null, claimedBy: null })
-        .where({ ...where, id: In(chunk.map((e) => e.id)), claimedBy: In([...new Set(chunk.map((e) => e.claim))]) })
-        .execute();
+      statements.push(
+        sqlStatement(
+          this.dataSource,
+          (p) =>
+            `UPDATE ${t} SET ${set(p)}"locked_until" = NULL, "claimed_by" = NULL ` +
+            `WHERE "id" IN (${p.list(chunk.map((e) => e.id))}) AND "claimed_by" IN (${p.list([...new Set(chunk.map((e) => e.claim))])}) AND ${where}`,
+        ),
+      );
     }
+    if (statements.length) await runSqlStatements(this.dataSource, statements);
   }
 
   /** Takes a dead row back for one more attempt (a replay); null when it is not dead (any more). */

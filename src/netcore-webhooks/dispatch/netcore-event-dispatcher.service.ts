@@ -26,7 +26,17 @@ const MAX_QUEUED_EVENTS = 20_000;
 
 interface QueuedEvents {
   events: StoredEvent[];
+  /** Not run before this (epoch ms) unless a full batch is waiting: see `lingerMs`. */
+  readyAt: number;
   done(): void;
+}
+
+export interface ScheduleOptions {
+  /**
+   * How long the events may wait for others to join their run (default 0). Under light load runs are small
+   * and their fixed cost (a few statements and commits) dominates; a short wait makes them larger.
+   */
+  lingerMs?: number;
 }
 
 /**
@@ -49,8 +59,10 @@ export class NetcoreEventDispatcher implements OnModuleInit, BeforeApplicationSh
   private readonly queue: QueuedEvents[] = [];
   private queued = 0;
   private running = 0;
+  /** Events were left to the sweep since the queue was last drained. */
+  private deferred = false;
   private lastRunStartedAt = 0;
-  private slowRunTimer?: NodeJS.Timeout;
+  private pumpTimer?: NodeJS.Timeout;
   private stopping = false;
 
   constructor(
@@ -80,25 +92,38 @@ export class NetcoreEventDispatcher implements OnModuleInit, BeforeApplicationSh
    * until their lease expires, then the sweep takes them. When the queue is full the rows' claims are given
    * back at once, and the sweep takes them when it next runs: they are stored, so nothing is lost.
    */
-  schedule(events: StoredEvent[]): Promise<void> {
+  schedule(events: StoredEvent[], options: ScheduleOptions = {}): Promise<void> {
     if (!events.length) return Promise.resolve();
     if (this.queued + events.length > MAX_QUEUED_EVENTS) {
       this.metrics?.dispatchDeferred(events.length);
+      this.deferred = true;
       return this.track(this.release(events));
     }
-    return this.enqueue(events);
+    return this.enqueue(events, options);
   }
 
   /** Like `schedule`, but always queued (the sweep: it waits for each batch, so it cannot flood the queue). */
-  enqueue(events: StoredEvent[]): Promise<void> {
+  enqueue(events: StoredEvent[], { lingerMs = 0 }: ScheduleOptions = {}): Promise<void> {
     const runs: Promise<void>[] = [];
+    const readyAt = Date.now() + lingerMs;
     for (let i = 0; i < events.length; i += MAX_BATCH_EVENTS) {
       const chunk = events.slice(i, i + MAX_BATCH_EVENTS);
-      runs.push(new Promise<void>((done) => this.queue.push({ events: chunk, done })));
+      runs.push(new Promise<void>((done) => this.queue.push({ events: chunk, readyAt, done })));
       this.queued += chunk.length;
     }
     this.pump();
     return this.track(Promise.all(runs));
+  }
+
+  /**
+   * True when `count` more events may be queued now. When not, the caller stores them unclaimed and leaves
+   * them to the sweep, which is woken as soon as the queue has room again.
+   */
+  admit(count: number): boolean {
+    if (this.queued + count <= MAX_QUEUED_EVENTS) return true;
+    this.metrics?.dispatchDeferred(count);
+    this.deferred = true;
+    return false;
   }
 
   /** Counts `work` as in flight for `whenIdle()` and shutdown; its failure is logged, never thrown. */
@@ -128,22 +153,33 @@ export class NetcoreEventDispatcher implements OnModuleInit, BeforeApplicationSh
         .finally(() => {
           this.running--;
           for (const q of taken) q.done();
+          if (this.deferred && this.queued < MAX_QUEUED_EVENTS / 2) {
+            // Room again: the sweep takes the events left to it now, not at its next interval.
+            this.deferred = false;
+            for (const listener of this.retryListeners) listener(new Date());
+          }
           // The next run starts after pending I/O: webhook requests are answered between batches.
           setImmediate(() => this.pump());
         });
     }
-    if (this.queue.length && this.running && !this.slowRunTimer) {
-      this.slowRunTimer = setTimeout(() => {
-        this.slowRunTimer = undefined;
+    if (this.queue.length && this.running < MAX_RUNS && !this.pumpTimer) {
+      // Wake up when the first batch's linger ends, or when the running ones count as slow (a run that ends
+      // pumps too).
+      const now = Date.now();
+      const at = this.running ? Math.max(this.queue[0].readyAt, this.lastRunStartedAt + SLOW_RUN_MS) : this.queue[0].readyAt;
+      this.pumpTimer = setTimeout(() => {
+        this.pumpTimer = undefined;
         this.pump();
-      }, SLOW_RUN_MS);
+      }, Math.max(1, at - now));
     }
   }
 
   private mayStartRun(): boolean {
-    if (this.running === 0) return true;
     if (this.running >= MAX_RUNS) return false;
-    return this.queued >= MAX_BATCH_EVENTS || Date.now() - this.lastRunStartedAt >= SLOW_RUN_MS;
+    if (this.queued >= MAX_BATCH_EVENTS) return true;
+    const now = Date.now();
+    if (this.queue[0].readyAt > now) return false;
+    return this.running === 0 || now - this.lastRunStartedAt >= SLOW_RUN_MS;
   }
 
   /** Processes `events` as one batch now, then emits each in order and records each outcome under its claim. */
@@ -188,7 +224,10 @@ export class NetcoreEventDispatcher implements OnModuleInit, BeforeApplicationSh
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Called with the due time of each retry this instance scheduled (the sweep wakes up for it). */
+  /**
+   * Called with the due time of each retry this instance scheduled, and with the current time when events
+   * left to the sweep (full queue) can be taken: the sweep wakes up for it.
+   */
   onRetryScheduled(listener: (at: Date) => void): void {
     this.retryListeners.push(listener);
   }

@@ -16,6 +16,9 @@ import { NetcoreInboxWriter } from './netcore-inbox-writer.service';
 import type { NetcoreIngestResult } from './netcore-ingest-result';
 import { truncateForLog } from './truncate-for-log';
 
+/** In `async` processing, how long stored events may wait for others to share their dispatch run. */
+const ASYNC_LINGER_MS = 20;
+
 /** Validates each item on its own and stores the batch (grouped with concurrent ones) before anything is acknowledged. */
 @Injectable()
 export class NetcoreIngestService {
@@ -74,9 +77,14 @@ export class NetcoreIngestService {
     }
 
     // Claimed as they are inserted: this request dispatches them, no other instance's sweep may meanwhile.
-    const claim = this.claims.newClaim(started);
-    for (const p of byKey.values()) Object.assign(p.row, claim);
+    // In async processing with the dispatch queue full, they are stored unclaimed instead, for the sweep.
     const pending = [...byKey.values()];
+    const inline = this.options.processing === 'inline';
+    const dispatchNow = pending.length > 0 && (inline || this.dispatcher.admit(pending.length));
+    if (dispatchNow) {
+      const claim = this.claims.newClaim(started);
+      for (const p of pending) Object.assign(p.row, claim);
+    }
     const rejected = [...rejectedByFingerprint.values()];
     let stored: StoredEvent[];
     try {
@@ -103,8 +111,8 @@ export class NetcoreIngestService {
       this.logger.warn(`Rejected item (stored as dead letter ${dead.id}): ${dead.errors} payload=${truncateForLog(dead.payload)}`);
     }
     // inline: wait for this request's events; async: group with other requests committed together.
-    if (this.options.processing === 'inline') await this.dispatcher.schedule(stored);
-    else this.scheduleTogether(stored);
+    if (dispatchNow && inline) await this.dispatcher.enqueue(stored);
+    else if (dispatchNow) this.scheduleTogether(stored);
 
     const result: NetcoreIngestResult = { accepted: stored.length, duplicates, rejected: rejectedCount };
     this.metrics?.batchStored(items.length, result, Date.now() - started);
@@ -125,7 +133,7 @@ export class NetcoreIngestService {
     queueMicrotask(() => {
       const batch = this.toSchedule;
       this.toSchedule = [];
-      this.dispatcher.schedule(batch);
+      this.dispatcher.schedule(batch, { lingerMs: ASYNC_LINGER_MS });
     });
   }
 
