@@ -5,6 +5,7 @@ import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { demoDataSourceOptions } from './demo/database-options';
 import { DemoHealthController } from './demo/health.controller';
 import { DemoMetricsController } from './demo/metrics.controller';
+import { SqliteWalCheckpointer } from './demo/sqlite-wal-checkpointer';
 import { NetcoreWebhooksModule, type NetcoreRecoveryOptions } from './index';
 
 /** Demo host app: how a messaging platform mounts the module. Configured from the environment. */
@@ -43,5 +44,6 @@ export function recoveryOptions(env: NodeJS.ProcessEnv = process.env): NetcoreRe
     TerminusModule.forRoot(),
   ],
   controllers: [DemoMetricsController, DemoHealthController],
+  providers: [SqliteWalCheckpointer],
 })
 export class AppModule {}

@@ -27,6 +27,9 @@ export function demoDataSourceOptions(env: NodeJS.ProcessEnv = process.env): Dat
       db.pragma('synchronous = NORMAL');
       // 64 MB of page cache (the default is 2 MB): the inbox's indexes stay in memory under load.
       db.pragma('cache_size = -65536');
+      // Checkpoints run in a worker thread (SqliteWalCheckpointer); this automatic one (the default is 1000
+      // pages) is only a backstop, so the event loop rarely pays for a checkpoint's fsync.
+      db.pragma('wal_autocheckpoint = 20000');
     },
     entities,
     migrations: netcoreWebhooksMigrations('better-sqlite3'),

@@ -29,7 +29,8 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
     const dir = mkdtempSync(join(tmpdir(), 'netcore-webhooks-'));
     return {
       kind,
-      options: { ...common, type: 'better-sqlite3', database: join(dir, 'test.sqlite'), enableWAL: true },
+      // timeout: a second connection (a test reading what a host app wrote) waits for the writer.
+      options: { ...common, type: 'better-sqlite3', database: join(dir, 'test.sqlite'), enableWAL: true, timeout: 5000 },
       drop: async () => rmSync(dir, { recursive: true, force: true }),
     };
   }
