@@ -94,7 +94,7 @@ export class NetcoreDeadLetterService {
       const closed = await this.resolve(letter.id, 'replayed', 'replayed: the event had been processed meanwhile');
       return { id: letter.id, outcome: closed ? 'replayed' : 'not-open' };
     }
-    await this.dispatcher.schedule([event]);
+    await this.dispatcher.enqueue([event]);
     const row = await this.dataSource.getRepository(NetcoreWebhookEvent).findOneByOrFail({ id: eventId });
     if (row.state === 'processed') {
       const closed = await this.resolve(letter.id, 'replayed', 'replayed: processed');
