@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import {
   NETCORE_SAMPLE_PAYLOADS,
   NetcoreBillingService,
@@ -164,6 +164,7 @@ describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => 
   afterAll(() => t?.close());
   beforeEach(() => {
     sink.failNext = 0;
+    sink.failFor.clear();
   });
 
   it('uses the host sink instead of the ledger', async () => {
@@ -244,6 +245,32 @@ describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => 
     await deliverOneByOne(t, [delivered]);
     expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge']);
     expect(await states.findOneByOrFail({ ncmessageId: sent.ncmessage_id })).toMatchObject({ notified: 'charged', claimToken: null });
+  });
+
+  it('runs a batch whose sink call failed again event by event: every message of the batch is charged once', async () => {
+    const messages = Array.from({ length: 10 }, () => lifecycle(['sent', 'delivered']));
+    sink.failNext = 1;
+    await postSigned(t.app, buildWebhookPayload(...messages.flat())).expect(200);
+    await t.settle();
+    for (const [sent] of messages) expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge']);
+    const inbox = t.app.get(DataSource).getRepository(NetcoreWebhookEvent);
+    const states = await inbox.findBy({ ncmessageId: In(messages.map(([sent]) => sent.ncmessage_id)) });
+    expect(states.map((row) => row.state)).toEqual(Array(20).fill('processed'));
+  });
+
+  it('fails only the events of the message whose sink call keeps failing; the rest of its batch is processed', async () => {
+    const messages = Array.from({ length: 5 }, () => lifecycle(['sent', 'read']));
+    const refused = messages[2][0].ncmessage_id;
+    sink.failFor.add(refused);
+    await postSigned(t.app, buildWebhookPayload(...messages.flat())).expect(200);
+    await t.settle();
+    const inbox = t.app.get(DataSource).getRepository(NetcoreWebhookEvent);
+    for (const [sent] of messages) {
+      const rows = await inbox.findBy({ ncmessageId: sent.ncmessage_id });
+      const refusedOne = sent.ncmessage_id === refused;
+      expect(rows.map((row) => row.state)).toEqual(refusedOne ? ['failed', 'failed'] : ['processed', 'processed']);
+      expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(refusedOne ? [] : ['charge']);
+    }
   });
 
   it('records the sink failure on the inbox row instead of marking it processed, and charges once when the event is retried', async () => {
