@@ -6,8 +6,8 @@ import { DataSource } from 'typeorm';
 import { commutativeSet } from '../database/commutative-set';
 import { buildInsertOnConflict } from '../database/insert-on-conflict';
 import { runSqlStatements } from '../database/run-sql-steps';
-import { sqlStatement } from '../database/sql-statement';
-import type { SqlRows, SqlSteps } from '../database/sql-steps';
+import { sqlStatement, type Bind } from '../database/sql-statement';
+import type { SqlRows, SqlStatement, SqlSteps } from '../database/sql-steps';
 import { upsertRounds } from '../database/upsert-rounds';
 import { NetcoreBillingState, type NetcoreBillingNotified } from '../entities/netcore-billing-state.entity';
 import type { NetcoreMessageEvent } from '../events/netcore-message.event';
@@ -124,13 +124,10 @@ export class NetcoreBillingDecider {
   private async callClaimed(ncmessageIds: string[]): Promise<string[]> {
     const token = randomUUID();
     const now = Date.now();
-    const t = this.table();
-    const claim = sqlStatement(
-      this.dataSource,
-      (p) =>
-        `UPDATE ${t} SET "claim_token" = ${p(token)}, "claimed_until" = ${p(now + CLAIM_MS)} ` +
-        `WHERE "ncmessage_id" IN (${p.list([...ncmessageIds].sort())}) AND ("claimed_until" IS NULL OR "claimed_until" < ${p(now)}) ` +
-        `RETURNING ${RETURNING}`,
+    const claim = this.orderedUpdate(
+      (p) => `"claim_token" = ${p(token)}, "claimed_until" = ${p(now + CLAIM_MS)}`,
+      (p) => `"ncmessage_id" IN (${p.list(ncmessageIds)}) AND ("claimed_until" IS NULL OR "claimed_until" < ${p(now)})`,
+      { skipLocked: true, returning: true },
     );
     const [rows] = await runSqlStatements(this.dataSource, [claim]);
     const claimed = rows.map(fromRaw);
@@ -146,32 +143,80 @@ export class NetcoreBillingDecider {
         await this.sink.chargeMany!(charges.map((c) => this.charge(c.state)));
         told.set('charged', charges.map((c) => c.state.ncmessageId));
       }
-      for (const { call, state } of calls) {
-        if (call === 'charge' && chargeTogether) continue;
-        await this.call(call, state);
+      let current = new Map(claimed.map((state) => [state.ncmessageId, state]));
+      let renewedAt = now;
+      for (const { call: planned, state } of calls) {
+        if (planned === 'charge' && chargeTogether) continue;
+        if (Date.now() - renewedAt > CLAIM_MS / 3) {
+          // Calls one by one can outlast the claim: renew it, re-read, and skip messages taken over meanwhile.
+          current = await this.renew(token, [...current.keys()]);
+          renewedAt = Date.now();
+        }
+        const fresh = current.get(state.ncmessageId);
+        const call = fresh && billingCall(fresh.notified, decideBilling(fresh));
+        if (!fresh || !call) continue;
+        await this.call(call, fresh);
         const after = notifiedAfter(call);
-        told.set(after, [...(told.get(after) ?? []), state.ncmessageId]);
+        told.set(after, [...(told.get(after) ?? []), fresh.ncmessageId]);
       }
     } finally {
-        await this.release(token, claimed.map((c) => c.ncmessageId), told);
+      await this.release(token, claimed.map((c) => c.ncmessageId), told);
     }
     const got = new Set(claimed.map((s) => s.ncmessageId));
     return ncmessageIds.filter((id) => !got.has(id));
+  }
+
+  /** Extends the claim on the rows it still holds; answers their current state. */
+  private async renew(token: string, ncmessageIds: string[]): Promise<Map<string, BillingView>> {
+    const renew = this.orderedUpdate(
+      (p) => `"claimed_until" = ${p(Date.now() + CLAIM_MS)}`,
+      (p) => `"ncmessage_id" IN (${p.list(ncmessageIds)}) AND "claim_token" = ${p(token)}`,
+      { returning: true },
+    );
+    const [rows] = await runSqlStatements(this.dataSource, [renew]);
+    return new Map(rows.map((row) => [String(row.ncmessage_id), fromRaw(row)]));
   }
 
   /** Records what the sink was told and lets the claims go: one statement, by primary key. */
   private async release(token: string, claimed: readonly string[], told: Map<NetcoreBillingNotified, string[]>): Promise<void> {
     if (!claimed.length) return;
     const t = this.table();
-    const release = sqlStatement(this.dataSource, (p) => {
-      const cases = [...told].map(([notified, ids]) => `WHEN "ncmessage_id" IN (${p.list(ids)}) THEN ${p(notified)} `).join('');
-      const notified = cases ? `"notified" = CASE ${cases}ELSE "notified" END, ` : '';
+    const release = this.orderedUpdate(
+      (p) => {
+        const cases = [...told].map(([notified, ids]) => `WHEN ${t}."ncmessage_id" IN (${p.list(ids)}) THEN ${p(notified)} `).join('');
+        return `${cases ? `"notified" = CASE ${cases}ELSE ${t}."notified" END, ` : ''}"claim_token" = NULL, "claimed_until" = NULL`;
+      },
+      (p) => `"ncmessage_id" IN (${p.list(claimed)}) AND "claim_token" = ${p(token)}`,
+    );
+    await runSqlStatements(this.dataSource, [release]);
+  }
+
+  /**
+   * `UPDATE t SET <set> WHERE <where>`. On PostgreSQL the rows are first locked in key order (a materialized
+   * CTE, `FOR UPDATE`, optionally `SKIP LOCKED`), the order `factSteps` locks them in, so a claim or release
+   * of many rows and a concurrent batch of facts cannot deadlock. `set` must qualify `ncmessage_id` with the
+   * table (PostgreSQL also sees the CTE's column of that name).
+   */
+  private orderedUpdate(
+    set: (p: Bind) => string,
+    where: (p: Bind) => string,
+    { skipLocked = false, returning = false }: { skipLocked?: boolean; returning?: boolean } = {},
+  ): SqlStatement {
+    const t = this.table();
+    return sqlStatement(this.dataSource, (p) => {
+      if (this.dataSource.options.type !== 'postgres') {
+        const assignments = set(p);
+        return `UPDATE ${t} SET ${assignments} WHERE ${where(p)}${returning ? ` RETURNING ${RETURNING}` : ''}`;
+      }
+      const locked =
+        `WITH locked AS MATERIALIZED (SELECT "ncmessage_id" FROM ${t} WHERE ${where(p)} ` +
+        `ORDER BY "ncmessage_id" COLLATE "C" FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}) `;
+      const qualified = STATE_COLUMNS.map((c) => `${t}."${c}"`).join(', ');
       return (
-        `UPDATE ${t} SET ${notified}"claim_token" = NULL, "claimed_until" = NULL ` +
-        `WHERE "ncmessage_id" IN (${p.list(claimed)}) AND "claim_token" = ${p(token)}`
+        `${locked}UPDATE ${t} SET ${set(p)} FROM locked WHERE ${t}."ncmessage_id" = locked."ncmessage_id"` +
+        (returning ? ` RETURNING ${qualified}` : '')
       );
     });
-    await runSqlStatements(this.dataSource, [release]);
   }
 
   /** One message, waiting out another worker's claim (rare: two workers on one message at once). */

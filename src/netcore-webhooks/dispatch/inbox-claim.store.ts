@@ -69,13 +69,11 @@ export class InboxClaimStore {
         status: String(row.status),
         raw: JSON.parse(String(row.payload)) as Record<string, unknown>,
         claim: claim.claimedBy,
+        leaseUntil: claim.lockedUntil.getTime(),
       }));
   }
 
-  /**
-   * Records rows as processed, each only while its claim still holds. One statement for rows of many claims
-   * (a batch merges requests): every token in it belongs to this batch, so no row is taken from another holder.
-   */
+  /** Records rows as processed, each only while its own claim still holds (one statement per 500 rows). */
   async markProcessed(events: readonly StoredEvent[]): Promise<void> {
     const processedAt = Date.now();
     await this.updateClaimed(events, (p) => `"state" = 'processed', "processed_at" = ${p(processedAt)}, "last_error" = NULL, "next_attempt_at" = NULL, `);
@@ -132,22 +130,41 @@ export class InboxClaimStore {
     await this.updateClaimed(events, () => '', CLAIMABLE);
   }
 
-  /** Updates `events`' rows that their claims still hold (one statement per 500), and lets the claims go. */
-  private async updateClaimed(events: readonly StoredEvent[], set: (p: Bind) => string, where = 'TRUE'): Promise<void> {
+  /**
+   * Extends the lease of rows whose claims still hold (a batch that waited in the queue); answers the events
+   * still held, with their new lease. The others were taken over by a sweep: their new holder processes them.
+   */
+  async renew(events: readonly StoredEvent[]): Promise<StoredEvent[]> {
+    const leaseUntil = Date.now() + this.options.recovery.leaseMs;
+    const results = await runSqlStatements(
+      this.dataSource,
+      this.byClaim(events, (p) => `"locked_until" = ${p(leaseUntil)}`, ' RETURNING "id"'),
+    );
+    const held = new Set(results.flat().map((row) => String(row.id)));
+    return events.filter((e) => held.has(e.id)).map((e) => ({ ...e, leaseUntil }));
+  }
+
+  /** Updates `events`' rows that their own claims still hold, and lets the claims go. */
+  private async updateClaimed(events: readonly StoredEvent[], set: (p: Bind) => string, where = ''): Promise<void> {
+    const statements = this.byClaim(events, (p) => `${set(p)}"locked_until" = NULL, "claimed_by" = NULL`, '', where);
+    if (statements.length) await runSqlStatements(this.dataSource, statements);
+  }
+
+  /** UPDATE statements (500 rows each) for rows matched by (id, claimed_by) pairs: each row under its own claim. */
+  private byClaim(events: readonly StoredEvent[], set: (p: Bind) => string, returning = '', where = ''): SqlStatement[] {
     const t = this.table();
     const statements: SqlStatement[] = [];
     for (let i = 0; i < events.length; i += MAX_KEYS_PER_STATEMENT) {
       const chunk = events.slice(i, i + MAX_KEYS_PER_STATEMENT);
       statements.push(
-        sqlStatement(
-          this.dataSource,
-          (p) =>
-            `UPDATE ${t} SET ${set(p)}"locked_until" = NULL, "claimed_by" = NULL ` +
-            `WHERE "id" IN (${p.list(chunk.map((e) => e.id))}) AND "claimed_by" IN (${p.list([...new Set(chunk.map((e) => e.claim))])}) AND ${where}`,
-        ),
+        sqlStatement(this.dataSource, (p) => {
+          const assignments = set(p);
+          const pairs = chunk.map((e) => `(${p(e.id)}, ${p(e.claim)})`).join(', ');
+          return `UPDATE ${t} SET ${assignments} WHERE ("id", "claimed_by") IN (VALUES ${pairs})${where && ` AND ${where}`}${returning}`;
+        }),
       );
     }
-    if (statements.length) await runSqlStatements(this.dataSource, statements);
+    return statements;
   }
 
   /** Takes a dead row back for one more attempt (a replay); null when it is not dead (any more). */
@@ -161,7 +178,7 @@ export class InboxClaimStore {
       .execute();
     if (!updated.affected) return null;
     const row = await this.repository().findOneByOrFail({ id: eventId, claimedBy: claim.claimedBy });
-    return { id: row.id, status: row.status, raw: JSON.parse(row.payload) as Record<string, unknown>, claim: claim.claimedBy, lastAttempt: true };
+    return { id: row.id, status: row.status, raw: JSON.parse(row.payload) as Record<string, unknown>, claim: claim.claimedBy, leaseUntil: claim.lockedUntil.getTime(), lastAttempt: true };
   }
 
   private repository() {

@@ -102,7 +102,10 @@ export class NetcoreEventDispatcher implements OnModuleInit, BeforeApplicationSh
     return this.enqueue(events, options);
   }
 
-  /** Like `schedule`, but always queued (the sweep: it waits for each batch, so it cannot flood the queue). */
+  /**
+   * Like `schedule`, but always queued, never left to the sweep: for callers that wait for the result and
+   * so bound themselves (the sweep, inline processing, a dead-letter replay).
+   */
   enqueue(events: StoredEvent[], { lingerMs = 0 }: ScheduleOptions = {}): Promise<void> {
     const runs: Promise<void>[] = [];
     const readyAt = Date.now() + lingerMs;
@@ -183,8 +186,10 @@ export class NetcoreEventDispatcher implements OnModuleInit, BeforeApplicationSh
   }
 
   /** Processes `events` as one batch now, then emits each in order and records each outcome under its claim. */
-  async dispatch(events: StoredEvent[]): Promise<void> {
-    if (this.stopping) return this.release(events);
+  async dispatch(queued: StoredEvent[]): Promise<void> {
+    if (this.stopping) return this.release(queued);
+    const events = await this.keepLeases(queued);
+    if (!events.length) return;
     const messages = events.map((stored) => NetcoreMessageEvent.fromDeliveryStatus(stored.id, stored.raw));
     let eachAlone = false;
     try {
@@ -269,6 +274,22 @@ export class NetcoreEventDispatcher implements OnModuleInit, BeforeApplicationSh
         this.logger.warn(`Listener failed for event ${stored.id}, but its claim had expired; the new holder records the outcome`);
         break;
     }
+  }
+
+  /**
+   * Rows may have waited in the queue: those with less than half of their lease left get it renewed first,
+   * and rows whose claim was taken over meanwhile (a sweep, after the lease ran out) are left to their new holder.
+   */
+  private async keepLeases(events: StoredEvent[]): Promise<StoredEvent[]> {
+    const halfLease = this.options.recovery.leaseMs / 2;
+    const now = Date.now();
+    const due = events.filter((e) => e.leaseUntil - now < halfLease);
+    if (!due.length) return events;
+    const renewed = new Map((await this.claims.renew(due)).map((e) => [e.id, e]));
+    const dueIds = new Set(due.map((e) => e.id));
+    const kept = events.flatMap((e) => (!dueIds.has(e.id) ? [e] : renewed.has(e.id) ? [renewed.get(e.id)!] : []));
+    if (kept.length < events.length) this.logger.warn(`${events.length - kept.length} queued event(s) were taken over by another claim after their lease ran out`);
+    return kept;
   }
 
   /** Gives rows back to the sweep at once (shutdown, a full queue) instead of letting their lease run out. */

@@ -5,6 +5,8 @@ export interface StoredEvent {
   raw: Record<string, unknown>;
   /** Token of the claim (see `claimed_by`): the outcome is recorded only while the claim still holds. */
   claim: string;
+  /** When the claim's lease ends (epoch ms): a run renews it first when less than half of it is left. */
+  leaseUntil: number;
   /** A failure goes straight to the dead letters (a replay is one more attempt, not a new series). */
   lastAttempt?: boolean;
 }
