@@ -26,11 +26,7 @@ describe.each(DATABASES)('group commit of concurrent requests (%s)', (kind) => {
     t = await startHostApp(kind);
   });
   afterAll(() => t?.close());
-  // The previous test's events may still be in processing: they must not land in this test's recording.
-  beforeEach(async () => {
-    await t.settle();
-    t.recorder.received.length = 0;
-  });
+  beforeEach(() => t.resetRecording());
 
   const inbox = () => t.app.get(DataSource).getRepository(NetcoreWebhookEvent);
   /**

@@ -1,27 +1,8 @@
-import { NetcoreMessageService, buildDeliveryStatus, buildWebhookPayload, type NetcoreDeliveryStatusItem } from '../src';
+import { NetcoreMessageService, buildWebhookPayload, type NetcoreDeliveryStatusItem } from '../src';
+import { AT, REMARK, T0, lifecycle, permutations } from './support/lifecycle';
 import { startHostApp, type TestApp } from './support/test-app';
 import { DATABASES } from './support/test-databases';
 import { postSigned } from './support/webhook-client';
-
-function permutations<T>(items: T[]): T[][] {
-  if (items.length <= 1) return [items];
-  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
-}
-
-const T0 = 1764585000;
-const at: Record<string, number> = { sent: T0, failed: T0 + 60, delivered: T0 + 120, read: T0 + 300 };
-
-function lifecycle(statuses: string[]): NetcoreDeliveryStatusItem[] {
-  const ncmessage_id = buildDeliveryStatus().ncmessage_id;
-  return statuses.map((status) =>
-    buildDeliveryStatus({
-      ncmessage_id,
-      status,
-      received_at: String(at[status]),
-      status_remark: status === 'failed' ? 'Operator rejected the message' : '',
-    }),
-  );
-}
 
 describe.each(DATABASES)('message lifecycle (%s)', (kind) => {
   let t: TestApp;
@@ -45,9 +26,9 @@ describe.each(DATABASES)('message lifecycle (%s)', (kind) => {
       await deliverOneByOne(items);
       expect(await messages().findOne(items[0].ncmessage_id)).toMatchObject({
         status: 'read',
-        sentAt: new Date(at.sent * 1000),
-        deliveredAt: new Date(at.delivered * 1000),
-        readAt: new Date(at.read * 1000),
+        sentAt: new Date(AT.sent * 1000),
+        deliveredAt: new Date(AT.delivered * 1000),
+        readAt: new Date(AT.read * 1000),
         failedAt: null,
         failureReason: null,
       });
@@ -60,9 +41,9 @@ describe.each(DATABASES)('message lifecycle (%s)', (kind) => {
       await deliverOneByOne(items);
       expect(await messages().findOne(items[0].ncmessage_id)).toMatchObject({
         status: 'failed',
-        sentAt: new Date(at.sent * 1000),
-        failedAt: new Date(at.failed * 1000),
-        failureReason: 'Operator rejected the message',
+        sentAt: new Date(AT.sent * 1000),
+        failedAt: new Date(AT.failed * 1000),
+        failureReason: REMARK,
         deliveredAt: null,
       });
     });
@@ -73,7 +54,7 @@ describe.each(DATABASES)('message lifecycle (%s)', (kind) => {
     await deliverOneByOne(items);
     expect(await messages().findOne(items[0].ncmessage_id)).toMatchObject({
       status: 'delivered',
-      failedAt: new Date(at.failed * 1000),
+      failedAt: new Date(AT.failed * 1000),
     });
   });
 
@@ -86,20 +67,20 @@ describe.each(DATABASES)('message lifecycle (%s)', (kind) => {
     for (const id of [batch[0].ncmessage_id, concurrent[0].ncmessage_id]) {
       expect(await messages().findOne(id)).toMatchObject({
         status: 'read',
-        sentAt: new Date(at.sent * 1000),
-        failedAt: new Date(at.failed * 1000),
-        deliveredAt: new Date(at.delivered * 1000),
-        readAt: new Date(at.read * 1000),
-        failureReason: 'Operator rejected the message',
+        sentAt: new Date(AT.sent * 1000),
+        failedAt: new Date(AT.failed * 1000),
+        deliveredAt: new Date(AT.delivered * 1000),
+        readAt: new Date(AT.read * 1000),
+        failureReason: REMARK,
       });
     }
   });
 
   it('keeps the earliest timestamp when a status arrives twice at different times', async () => {
     const [late] = lifecycle(['sent']);
-    const early = { ...late, received_at: String(at.sent - 30) };
+    const early = { ...late, received_at: String(AT.sent - 30) };
     await deliverOneByOne([late, early]);
-    expect((await messages().findOne(late.ncmessage_id))?.sentAt).toEqual(new Date((at.sent - 30) * 1000));
+    expect((await messages().findOne(late.ncmessage_id))?.sentAt).toEqual(new Date((AT.sent - 30) * 1000));
   });
 
   it('counts clicks without changing the status, and not twice for a retried click', async () => {

@@ -20,10 +20,7 @@ describe.each(DATABASES)('events that waited in the dispatch queue (%s)', (kind)
     t = await startHostApp(kind, { webhooks: { recovery: { leaseMs: LEASE_MS } } });
   });
   afterAll(() => t?.close());
-  beforeEach(async () => {
-    await t.settle();
-    t.recorder.received.length = 0;
-  });
+  beforeEach(() => t.resetRecording());
 
   it('renews a lease that is running out before processing, and processes the event', async () => {
     const event = await queuedRow(t, 'claim-a', 'claim-a', 1_000);

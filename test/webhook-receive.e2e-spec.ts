@@ -24,11 +24,7 @@ describe.each(variants)('receiving webhooks (%s, %s, %s)', (adapter, kind, regis
     t = await startHostApp(kind, { registration, webhooks: { maxBatchSize: 50 } }, { adapter });
   });
   afterAll(() => t?.close());
-  // The previous test's events may still be in processing: they must not land in this test's recording.
-  beforeEach(async () => {
-    await t.settle();
-    t.recorder.received.length = 0;
-  });
+  beforeEach(() => t.resetRecording());
 
   const inbox = () => t.app.get(DataSource).getRepository(NetcoreWebhookEvent);
   const deadLetters = () => t.app.get(DataSource).getRepository(NetcoreDeadLetter);

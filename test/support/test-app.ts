@@ -18,6 +18,8 @@ export interface TestApp {
   recorder: RecordingListener;
   /** Waits until every event accepted so far went through the listeners. */
   settle(): Promise<void>;
+  /** Settles, then empties the recording: earlier tests' events still in processing do not land in the next one's. */
+  resetRecording(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -75,11 +77,16 @@ export async function startHostApp(
     app = express;
   }
   const dispatcher = app.get(NetcoreEventDispatcher);
+  const recorder = app.get(RecordingListener);
   return {
     app,
     db,
-    recorder: app.get(RecordingListener),
+    recorder,
     settle: () => dispatcher.whenIdle(),
+    resetRecording: async () => {
+      await dispatcher.whenIdle();
+      recorder.received.length = 0;
+    },
     close: async () => {
       await dispatcher.whenIdle();
       await app.close();

@@ -1,6 +1,9 @@
 import type { DataSource } from 'typeorm';
 import type { SqlStatement } from './sql-steps';
 
+/** Keys per `IN (...)` list or `VALUES` list: well under either driver's limit on bound parameters. */
+export const MAX_KEYS_PER_STATEMENT = 500;
+
 /** Binds one value and answers its placeholder; `list` binds several, comma-separated (for `IN (...)`). */
 export interface Bind {
   (value: unknown): string;

@@ -1,6 +1,3 @@
-/** Keys per `IN (...)` list. */
-export const MAX_KEYS_PER_STATEMENT = 500;
-
 /**
  * Splits `items` into the rounds of a batch upsert: no round holds two items with the same key (PostgreSQL
  * refuses to update a row twice in one INSERT ... ON CONFLICT DO UPDATE), items of one key keep their order

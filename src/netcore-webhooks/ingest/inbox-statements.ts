@@ -1,9 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { EntityInsert } from '../database/entity-insert';
+import { MAX_KEYS_PER_STATEMENT } from '../database/sql-statement';
 import type { SqlStatement } from '../database/sql-steps';
 import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
-
-const KEYS_PER_UPDATE = 500;
 
 /**
  * SQL of the inbox hot path: a multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING "id" (PostgreSQL, and
@@ -32,8 +31,8 @@ export class InboxStatements {
 
   /** Counts `by` more arrivals on the rows with these keys (events already stored). */
   *incrementDuplicates(by: number, keys: string[]): Generator<SqlStatement> {
-    for (let i = 0; i < keys.length; i += KEYS_PER_UPDATE) {
-      const chunk = keys.slice(i, i + KEYS_PER_UPDATE);
+    for (let i = 0; i < keys.length; i += MAX_KEYS_PER_STATEMENT) {
+      const chunk = keys.slice(i, i + MAX_KEYS_PER_STATEMENT);
       const list = chunk.map((_, j) => this.parameter(j + 1)).join(', ');
       yield {
         sql: `UPDATE ${this.table} SET ${this.duplicates} = ${this.duplicates} + ${this.parameter(0)} WHERE ${this.key} IN (${list})`,

@@ -1,19 +1,9 @@
 import { SharedSecretVerifier } from './shared-secret.verifier';
-import { WebhookVerificationError } from './webhook-verification.error';
+import { failureOf } from '../../../test/support/verification-failure';
 
 const body = Buffer.from('{"delivery_status":[]}');
 const TOKEN = 'a-long-static-token-0123456789';
 const verifier = (secrets = [TOKEN]) => new SharedSecretVerifier({ secrets, header: 'x-netcore-token' });
-
-function failureOf(fn: () => void): WebhookVerificationError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(WebhookVerificationError);
-    return e as WebhookVerificationError;
-  }
-  throw new Error('expected verification to fail');
-}
 
 describe('SharedSecretVerifier', () => {
   it('accepts the configured header value', () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { StandardWebhooksVerifier } from './standard-webhooks.verifier';
 import { WebhookVerificationError } from './webhook-verification.error';
+import { failureOf } from '../../../test/support/verification-failure';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const secret = () => `whsec_${randomBytes(32).toString('base64')}`;
@@ -9,16 +10,6 @@ const SECRET = secret();
 const body = Buffer.from('{"delivery_status":[{"ncmessage_id":"m-1","status":"read","received_at":"1764693401"}]}');
 const verifier = (over: Partial<ConstructorParameters<typeof StandardWebhooksVerifier>[0]> = {}) =>
   new StandardWebhooksVerifier({ secrets: [SECRET], toleranceSeconds: 300, now: () => NOW, ...over });
-
-function failureOf(fn: () => void): WebhookVerificationError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(WebhookVerificationError);
-    return e as WebhookVerificationError;
-  }
-  throw new Error('expected verification to fail');
-}
 
 describe('StandardWebhooksVerifier', () => {
   it('accepts what it signed', () => {
