@@ -135,7 +135,11 @@ function listeningPort(child: ChildProcess): Promise<number> {
 
 /** Reads the message state straight from the host's database once the event was processed. */
 async function storedStatus(db: TestDatabase, id: string): Promise<string | undefined> {
-  const dataSource = await new DataSource({ ...(db.options as DataSourceOptions), migrationsRun: false }).initialize();
+  // Reads only: no migrations, and no `journal_mode = WAL`, which would try to convert the host's database
+  // under it and fail with SQLITE_BUSY (without waiting) while the host holds a write lock.
+  const options = { ...(db.options as DataSourceOptions), migrationsRun: false };
+  if (options.type === 'better-sqlite3') Object.assign(options, { enableWAL: false });
+  const dataSource = await new DataSource(options).initialize();
   try {
     for (let attempt = 0; attempt < 50; attempt++) {
       const [row] = (await dataSource.query(`SELECT status FROM netcore_messages WHERE ncmessage_id = '${id}'`)) as { status: string }[];
