@@ -1,10 +1,10 @@
 'use strict';
 /*
  * npm run bench [-- --duration 10 --connections 50 --events 1,10,100 --databases sqlite,postgres
- *                   --warmup 2 --cpu-prof --update-readme]
+ *                   --adapters express,fastify --warmup 2 --cpu-prof --update-readme]
  *
  * Starts the demo app (dist/main.js: signature verification and database on) and a bare Nest app on the
- * same adapter as separate processes, drives each in turn with autocannon in its own process (bare, then
+ * same adapter (HTTP_ADAPTER: Express, then Fastify) as separate processes, drives each in turn with autocannon in its own process (bare, then
  * module, for every case, so noise hits both), waits for the processing backlog to drain, and writes
  * bench/results/<stamp>.json, bench/results/latest.{json,md}. Server and load generator share the machine.
  */
@@ -38,6 +38,7 @@ function parseArgs(argv) {
     connections: 50,
     events: [1, 10, 100],
     databases: process.env.DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'],
+    adapters: ['express', 'fastify'],
     cpuProf: false,
     updateReadme: false,
     drainTimeout: 120,
@@ -54,6 +55,7 @@ function parseArgs(argv) {
     else if (a === '--connections') args.connections = Number(value());
     else if (a === '--events') args.events = value().split(',').map(Number);
     else if (a === '--databases') args.databases = value().split(',');
+    else if (a === '--adapters') args.adapters = value().split(',');
     else if (a === '--drain-timeout') args.drainTimeout = Number(value());
     else if (a === '--cpu-prof') args.cpuProf = true;
     else if (a === '--update-readme') args.updateReadme = true;
@@ -63,6 +65,7 @@ function parseArgs(argv) {
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
   for (const d of args.databases) if (d !== 'sqlite' && d !== 'postgres') throw new Error(`unknown database ${d}`);
+  for (const a of args.adapters) if (a !== 'express' && a !== 'fastify') throw new Error(`unknown adapter ${a}`);
   if (args.databases.includes('postgres') && !process.env.DATABASE_URL) {
     throw new Error('--databases postgres needs DATABASE_URL (a role that may CREATE DATABASE; a fresh database is created)');
   }
@@ -288,17 +291,17 @@ function markdown(result) {
     `Measured ${result.date} on ${m.cores} cores (${m.cpu}), Node ${m.node}, Nest ${m.versions['@nestjs/core']}, ` +
       `TypeORM ${m.versions.typeorm}, better-sqlite3 ${m.versions['better-sqlite3']} (SQLite ${m.sqlite})` +
       (m.postgres ? `, PostgreSQL ${m.postgres}` : '') +
-      `. Express adapter. ${result.options.connections} connections, ${result.options.duration} s per run after a ` +
+      `. ${result.options.connections} connections, ${result.options.duration} s per run after a ` +
       `${result.options.warmup} s warm-up. Server and load generator (autocannon) share the same ${m.cores} cores.`,
     '',
-    '| database | events/req | bare req/s | module req/s | ratio | events/s | p50 | p99 | backlog drained after | end-to-end events/s | server CPU per event (bare per request) | RSS before → after | targets |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| adapter | database | events/req | bare req/s | module req/s | ratio | events/s | p50 | p99 | backlog drained after | end-to-end events/s | server CPU per event (bare per request) | RSS before → after | targets |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const c of result.cases) {
     const v = verdicts(c);
     const targets = v.length ? v.map((x) => `${x.ok ? 'PASS' : 'MISS'} ${x.what} ${x.measured} (${x.target})`).join('; ') : '-';
     lines.push(
-      `| ${c.database} | ${c.eventsPerRequest} | ${fmt(c.bare.reqPerSec)} | ${fmt(c.module.reqPerSec)} | ${c.ratio.toFixed(2)} | ` +
+      `| ${c.adapter ?? 'express'} | ${c.database} | ${c.eventsPerRequest} | ${fmt(c.bare.reqPerSec)} | ${fmt(c.module.reqPerSec)} | ${c.ratio.toFixed(2)} | ` +
         `${fmt(c.module.eventsPerSec)} | ${c.module.p50} ms | ${c.module.p99} ms | ` +
         `${c.drainSec === null ? 'not drained' : `${c.drainSec.toFixed(2)} s`} | ${fmt(c.endToEndEventsPerSec)} | ` +
         `${fmt(c.serverCpuUsPerEvent)} µs (${fmt(c.bareCpuUsPerRequest)} µs) | ` +
@@ -307,7 +310,7 @@ function markdown(result) {
   }
   const errors = result.cases.filter((c) => c.module.non2xx || c.module.errors || c.bare.non2xx || c.bare.errors);
   if (errors.length) {
-    lines.push('', `Non-2xx answers or socket errors: ${errors.map((c) => `${c.database}/${c.eventsPerRequest}: ${JSON.stringify(c.module.statusCounts)} errors=${c.module.errors}`).join('; ')}`);
+    lines.push('', `Non-2xx answers or socket errors: ${errors.map((c) => `${c.adapter ?? 'express'}/${c.database}/${c.eventsPerRequest}: ${JSON.stringify(c.module.statusCounts)} errors=${c.module.errors}`).join('; ')}`);
   }
   return lines.join('\n');
 }
@@ -334,7 +337,7 @@ function machine(pgVersion) {
     node: process.version,
     sqlite,
     postgres: pgVersion ?? null,
-    versions: Object.fromEntries(['@nestjs/core', '@nestjs/platform-express', 'typeorm', 'better-sqlite3', 'pg', 'autocannon'].map((p) => [p, versionOf(p)])),
+    versions: Object.fromEntries(['@nestjs/core', '@nestjs/platform-express', '@nestjs/platform-fastify', 'typeorm', 'better-sqlite3', 'pg', 'autocannon'].map((p) => [p, versionOf(p)])),
   };
 }
 
@@ -358,94 +361,101 @@ async function main() {
   const cpuProfDir = args.cpuProf ? join(RESULTS, 'profiles', stamp) : undefined;
   log(`options ${JSON.stringify(args)}; logs and SQLite files in ${work}`);
 
-  const bare = await startServer({ script: join(__dirname, 'support', 'bare-app.js'), env: {}, logFile: join(work, 'bare.log') });
   const cases = [];
   let pgVersion;
-  try {
-    for (const database of args.databases) {
-      for (const eventsPerRequest of args.events) {
-        const label = `${database}, ${eventsPerRequest} event(s)/request`;
-        let pg;
-        const env = { NETCORE_WEBHOOK_SECRET: SECRET };
-        let location;
-        if (database === 'postgres') {
-          pg = await createPostgresDatabase(process.env.DATABASE_URL);
-          pgVersion = pg.version;
-          env.DATABASE_URL = location = pg.url;
-        } else {
-          env.DATABASE_URL = '';
-          env.DATABASE_PATH = location = join(work, `${eventsPerRequest}.sqlite`);
-        }
-        const server = await startServer({
-          script: join(ROOT, 'dist', 'main.js'),
-          env,
-          logFile: join(work, `module-${database}-${eventsPerRequest}.log`),
-          cpuProfDir: cpuProfDir && join(cpuProfDir, `${database}-${eventsPerRequest}`),
-        });
-        const inbox = await openInbox(database, location);
-        try {
-          const idPrefix = `b${process.pid.toString(36)}${Date.now().toString(36)}`;
-          const common = { duration: args.duration, connections: args.connections, eventsPerRequest };
-          if (args.warmup > 0) {
-            log(`${label}: warm-up`);
-            await runLoad({ ...common, duration: args.warmup, port: bare.port, idPrefix: `${idPrefix}w0` });
-            await runLoad({ ...common, duration: args.warmup, port: server.port, idPrefix: `${idPrefix}w1` });
-            await waitForDrain(inbox, Date.now(), args.drainTimeout);
+  for (const adapter of args.adapters) {
+    const bare = await startServer({
+      script: join(__dirname, 'support', 'bare-app.js'),
+      env: { HTTP_ADAPTER: adapter },
+      logFile: join(work, `bare-${adapter}.log`),
+    });
+    try {
+      for (const database of args.databases) {
+        for (const eventsPerRequest of args.events) {
+          const label = `${adapter}, ${database}, ${eventsPerRequest} event(s)/request`;
+          let pg;
+          const env = { NETCORE_WEBHOOK_SECRET: SECRET, HTTP_ADAPTER: adapter };
+          let location;
+          if (database === 'postgres') {
+            pg = await createPostgresDatabase(process.env.DATABASE_URL);
+            pgVersion = pg.version;
+            env.DATABASE_URL = location = pg.url;
+          } else {
+            env.DATABASE_URL = '';
+            env.DATABASE_PATH = location = join(work, `${adapter}-${eventsPerRequest}.sqlite`);
           }
-          log(`${label}: bare Nest`);
-          const bareCpu = cpuSeconds(bare.pid);
-          const bareLoad = summarise(await runLoad({ ...common, port: bare.port, idPrefix: `${idPrefix}b` }), eventsPerRequest);
-          bareLoad.cpuUsPerRequest = ((cpuSeconds(bare.pid) - bareCpu) * 1e6) / Math.max(1, bareLoad.ok);
-          const before = await inbox.counts();
-          const rssBeforeMb = rssMb(server.pid);
-          log(`${label}: module`);
-          const started = Date.now();
-          const moduleCpu = cpuSeconds(server.pid);
-          const moduleLoad = summarise(await runLoad({ ...common, port: server.port, idPrefix: `${idPrefix}m` }), eventsPerRequest);
-          const loadEnded = Date.now();
-          const atEnd = await inbox.counts();
-          const { drainSec, counts } = await waitForDrain(inbox, loadEnded, args.drainTimeout);
-          // Server CPU for ingest and processing of this run's events, per event (drain included).
-          const moduleCpuSec = cpuSeconds(server.pid) - moduleCpu;
-          const rssAfterMb = rssMb(server.pid);
-          const total = (c) => Object.values(c).reduce((a, b) => a + b, 0);
-          const stored = total(counts) - total(before);
-          const processed = (counts.processed ?? 0) - (before.processed ?? 0);
-          const c = {
-            database,
-            eventsPerRequest,
-            bare: bareLoad,
-            module: moduleLoad,
-            ratio: moduleLoad.reqPerSec / bareLoad.reqPerSec,
-            storedEvents: stored,
-            pendingAtLoadEnd: atEnd.pending ?? 0,
-            drainSec,
-            processedEvents: processed,
-            failedOrDead: (counts.failed ?? 0) + (counts.dead ?? 0),
-            endToEndEventsPerSec: drainSec === null ? null : processed / ((loadEnded - started) / 1000 + drainSec),
-            rssBeforeMb,
-            rssAfterMb,
-            serverCpuUsPerEvent: (moduleCpuSec * 1e6) / Math.max(1, moduleLoad.ok * eventsPerRequest),
-            bareCpuUsPerRequest: bareLoad.cpuUsPerRequest,
-          };
-          cases.push(c);
-          log(
-            `${label}: bare ${fmt(bareLoad.reqPerSec)} req/s; module ${fmt(moduleLoad.reqPerSec)} req/s (${c.ratio.toFixed(2)}), ` +
-              `${fmt(moduleLoad.eventsPerSec)} events/s, p50 ${moduleLoad.p50} ms, p99 ${moduleLoad.p99} ms, ` +
-              `non-2xx ${moduleLoad.non2xx}, errors ${moduleLoad.errors}; pending at end ${c.pendingAtLoadEnd}, ` +
-              `drained after ${drainSec === null ? 'TIMEOUT' : `${drainSec.toFixed(2)} s`}, stored ${stored}, processed ${processed}, ` +
-              `failed ${c.failedOrDead}; RSS ${rssBeforeMb} -> ${rssAfterMb} MB; server CPU ${fmt(c.serverCpuUsPerEvent)} µs/event ` +
-              `(bare ${fmt(c.bareCpuUsPerRequest)} µs/request)`,
-          );
-        } finally {
-          await inbox.close();
-          await server.stop();
-          await pg?.drop();
+          const server = await startServer({
+            script: join(ROOT, 'dist', 'main.js'),
+            env,
+            logFile: join(work, `module-${adapter}-${database}-${eventsPerRequest}.log`),
+            cpuProfDir: cpuProfDir && join(cpuProfDir, `${adapter}-${database}-${eventsPerRequest}`),
+          });
+          const inbox = await openInbox(database, location);
+          try {
+            const idPrefix = `b${process.pid.toString(36)}${Date.now().toString(36)}`;
+            const common = { duration: args.duration, connections: args.connections, eventsPerRequest };
+            if (args.warmup > 0) {
+              log(`${label}: warm-up`);
+              await runLoad({ ...common, duration: args.warmup, port: bare.port, idPrefix: `${idPrefix}w0` });
+              await runLoad({ ...common, duration: args.warmup, port: server.port, idPrefix: `${idPrefix}w1` });
+              await waitForDrain(inbox, Date.now(), args.drainTimeout);
+            }
+            log(`${label}: bare Nest`);
+            const bareCpu = cpuSeconds(bare.pid);
+            const bareLoad = summarise(await runLoad({ ...common, port: bare.port, idPrefix: `${idPrefix}b` }), eventsPerRequest);
+            bareLoad.cpuUsPerRequest = ((cpuSeconds(bare.pid) - bareCpu) * 1e6) / Math.max(1, bareLoad.ok);
+            const before = await inbox.counts();
+            const rssBeforeMb = rssMb(server.pid);
+            log(`${label}: module`);
+            const started = Date.now();
+            const moduleCpu = cpuSeconds(server.pid);
+            const moduleLoad = summarise(await runLoad({ ...common, port: server.port, idPrefix: `${idPrefix}m` }), eventsPerRequest);
+            const loadEnded = Date.now();
+            const atEnd = await inbox.counts();
+            const { drainSec, counts } = await waitForDrain(inbox, loadEnded, args.drainTimeout);
+            // Server CPU for ingest and processing of this run's events, per event (drain included).
+            const moduleCpuSec = cpuSeconds(server.pid) - moduleCpu;
+            const rssAfterMb = rssMb(server.pid);
+            const total = (c) => Object.values(c).reduce((a, b) => a + b, 0);
+            const stored = total(counts) - total(before);
+            const processed = (counts.processed ?? 0) - (before.processed ?? 0);
+            const c = {
+              adapter,
+              database,
+              eventsPerRequest,
+              bare: bareLoad,
+              module: moduleLoad,
+              ratio: moduleLoad.reqPerSec / bareLoad.reqPerSec,
+              storedEvents: stored,
+              pendingAtLoadEnd: atEnd.pending ?? 0,
+              drainSec,
+              processedEvents: processed,
+              failedOrDead: (counts.failed ?? 0) + (counts.dead ?? 0),
+              endToEndEventsPerSec: drainSec === null ? null : processed / ((loadEnded - started) / 1000 + drainSec),
+              rssBeforeMb,
+              rssAfterMb,
+              serverCpuUsPerEvent: (moduleCpuSec * 1e6) / Math.max(1, moduleLoad.ok * eventsPerRequest),
+              bareCpuUsPerRequest: bareLoad.cpuUsPerRequest,
+            };
+            cases.push(c);
+            log(
+              `${label}: bare ${fmt(bareLoad.reqPerSec)} req/s; module ${fmt(moduleLoad.reqPerSec)} req/s (${c.ratio.toFixed(2)}), ` +
+                `${fmt(moduleLoad.eventsPerSec)} events/s, p50 ${moduleLoad.p50} ms, p99 ${moduleLoad.p99} ms, ` +
+                `non-2xx ${moduleLoad.non2xx}, errors ${moduleLoad.errors}; pending at end ${c.pendingAtLoadEnd}, ` +
+                `drained after ${drainSec === null ? 'TIMEOUT' : `${drainSec.toFixed(2)} s`}, stored ${stored}, processed ${processed}, ` +
+                `failed ${c.failedOrDead}; RSS ${rssBeforeMb} -> ${rssAfterMb} MB; server CPU ${fmt(c.serverCpuUsPerEvent)} µs/event ` +
+                `(bare ${fmt(c.bareCpuUsPerRequest)} µs/request)`,
+            );
+          } finally {
+            await inbox.close();
+            await server.stop();
+            await pg?.drop();
+          }
         }
       }
+    } finally {
+      await bare.stop();
     }
-  } finally {
-    await bare.stop();
   }
 
   const result = { date: new Date().toISOString(), options: args, machine: machine(pgVersion), cases };

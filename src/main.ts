@@ -1,23 +1,19 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { collectDefaultMetrics } from 'prom-client';
 import { AppModule } from './app.module';
-import { setupDemoApp } from './demo/setup-demo-app';
+import { createDemoApp, demoHttpAdapter } from './demo/create-demo-app';
 
 async function bootstrap(): Promise<void> {
-  // rawBody: signatures are computed over the exact bytes Netcore sent.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { rawBody: true });
-  // Nest's JSON parser stops at 100 kB; the module enforces its own maxBodyBytes (1 MiB) on its route.
-  app.useBodyParser('json', { limit: '1mb' });
-  app.enableShutdownHooks();
+  const adapter = demoHttpAdapter();
+  const app = await createDemoApp(AppModule, adapter);
   collectDefaultMetrics(); // process metrics next to the module's, on GET /metrics
-  setupDemoApp(app);
   const port = Number(process.env.PORT ?? 3000);
-  await app.listen(port);
+  // Fastify listens on 127.0.0.1 unless told otherwise; Express on every interface.
+  if (adapter === 'fastify') await app.listen(port, '0.0.0.0');
+  else await app.listen(port);
   const logger = new Logger('DemoApp');
-  logger.log(`Receiving Netcore webhooks on http://localhost:${port}/webhooks/netcore`);
+  logger.log(`Receiving Netcore webhooks on http://localhost:${port}/webhooks/netcore (${adapter})`);
   logger.log(`Docs http://localhost:${port}/docs, metrics /metrics, health /health`);
 }
 

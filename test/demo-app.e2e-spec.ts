@@ -1,14 +1,16 @@
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { NETCORE_SAMPLE_PAYLOADS, NetcoreEventDispatcher } from '../src';
+import { NETCORE_SAMPLE_PAYLOADS, NetcoreEventDispatcher, buildDeliveryStatus, buildWebhookPayload } from '../src';
 import { AppModule } from '../src/app.module';
-import { setupDemoApp } from '../src/demo/setup-demo-app';
+import { createDemoApp, demoHttpAdapter } from '../src/demo/create-demo-app';
+import { ADAPTERS } from './support/test-app';
 import { DATABASES, createTestDatabase, type TestDatabase } from './support/test-databases';
 import { TEST_SECRET, postSigned } from './support/webhook-client';
 
+const CASES = DATABASES.flatMap((kind) => ADAPTERS.map((adapter) => [kind, adapter] as const));
+
 /** The demo host app (npm start) as main.ts builds it, configured through the environment like in production. */
-describe.each(DATABASES)('demo app: metrics, health and OpenAPI docs (%s)', (kind) => {
+describe.each(CASES)('demo app: metrics, health and OpenAPI docs (%s, %s)', (kind, adapter) => {
   let db: TestDatabase;
   let app: INestApplication;
   const saved = { ...process.env };
@@ -18,10 +20,9 @@ describe.each(DATABASES)('demo app: metrics, health and OpenAPI docs (%s)', (kin
     process.env.NETCORE_WEBHOOK_SECRET = TEST_SECRET;
     if (db.options.type === 'postgres') process.env.DATABASE_URL = String(db.options.url);
     else process.env.DATABASE_PATH = String(db.options.database);
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = moduleRef.createNestApplication({ rawBody: true, logger: ['error'] });
-    setupDemoApp(app);
+    app = await createDemoApp(AppModule, adapter, { logger: ['error'] });
     await app.init();
+    if (adapter === 'fastify') await app.getHttpAdapter().getInstance().ready();
   });
   afterAll(async () => {
     await app?.get(NetcoreEventDispatcher).whenIdle();
@@ -32,6 +33,13 @@ describe.each(DATABASES)('demo app: metrics, health and OpenAPI docs (%s)', (kin
 
   it('creates its schema with the migrations and receives a signed webhook', async () => {
     await postSigned(app, NETCORE_SAMPLE_PAYLOADS.delivered).expect(200, { accepted: 1, duplicates: 0, rejected: 0 });
+  });
+
+  it('lets a batch over 100 kB (Nest\'s default JSON limit) through to the module', async () => {
+    const items = Array.from({ length: 400 }, () => buildDeliveryStatus());
+    const body = JSON.stringify(buildWebhookPayload(...items));
+    expect(body.length).toBeGreaterThan(100 * 1024);
+    await postSigned(app, body).expect(200, { accepted: 400, duplicates: 0, rejected: 0 });
   });
 
   it('serves Prometheus metrics on GET /metrics', async () => {
@@ -73,5 +81,16 @@ describe.each(DATABASES)('demo app: metrics, health and OpenAPI docs (%s)', (kin
     // The module's admin endpoints are documented with bearer auth; the demo's own endpoints are not part of the API.
     expect(doc.paths['/webhooks/netcore/analytics/summary'].get.security).toEqual([{ bearer: [] }]);
     expect(Object.keys(doc.paths).filter((p) => !p.startsWith('/webhooks/netcore'))).toEqual([]);
+  });
+});
+
+describe('demo app: HTTP_ADAPTER', () => {
+  it('is express unless set, and fastify when asked', () => {
+    expect(demoHttpAdapter({})).toBe('express');
+    expect(demoHttpAdapter({ HTTP_ADAPTER: 'fastify' })).toBe('fastify');
+  });
+
+  it('refuses any other value by name', () => {
+    expect(() => demoHttpAdapter({ HTTP_ADAPTER: 'koa' })).toThrow('HTTP_ADAPTER must be "express" or "fastify", got "koa"');
   });
 });

@@ -18,8 +18,18 @@ class BareModule {}
 Module({ controllers: [BareController] })(BareModule);
 
 async function main() {
-  const app = await NestFactory.create(BareModule, { rawBody: true, logger: ['error', 'warn'] });
-  await app.listen(Number(process.env.PORT));
+  const options = { rawBody: true, logger: ['error', 'warn'] };
+  // The same platform and body limit as the demo app (src/demo/create-demo-app.ts).
+  const limit = 1024 * 1024;
+  let app;
+  if (process.env.HTTP_ADAPTER === 'fastify') {
+    const { FastifyAdapter } = require('@nestjs/platform-fastify');
+    app = await NestFactory.create(BareModule, new FastifyAdapter({ bodyLimit: limit }), options);
+  } else {
+    app = await NestFactory.create(BareModule, options);
+    app.useBodyParser('json', { limit });
+  }
+  await app.listen(Number(process.env.PORT), '127.0.0.1');
   process.send?.('listening');
 }
 void main();
