@@ -257,6 +257,8 @@ function summarise(load, eventsPerRequest) {
     p90: load.latency.p90,
     p99: load.latency.p99,
     max: load.latency.max,
+    // Without each connection's first answer, which also waited for the server to accept the connection.
+    p99OpenConnections: load.openConnectionLatency.p99,
     seconds,
   };
 }
@@ -294,15 +296,15 @@ function markdown(result) {
       `. ${result.options.connections} connections, ${result.options.duration} s per run after a ` +
       `${result.options.warmup} s warm-up. Server and load generator (autocannon) share the same ${m.cores} cores.`,
     '',
-    '| adapter | database | events/req | bare req/s | module req/s | ratio | events/s | p50 | p99 | backlog drained after | end-to-end events/s | server CPU per event (bare per request) | RSS before → after | targets |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| adapter | database | events/req | bare req/s | module req/s | ratio | events/s | p50 | p99 | p99 on open connections | backlog drained after | end-to-end events/s | server CPU per event (bare per request) | RSS before → after | targets |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const c of result.cases) {
     const v = verdicts(c);
     const targets = v.length ? v.map((x) => `${x.ok ? 'PASS' : 'MISS'} ${x.what} ${x.measured} (${x.target})`).join('; ') : '-';
     lines.push(
       `| ${c.adapter ?? 'express'} | ${c.database} | ${c.eventsPerRequest} | ${fmt(c.bare.reqPerSec)} | ${fmt(c.module.reqPerSec)} | ${c.ratio.toFixed(2)} | ` +
-        `${fmt(c.module.eventsPerSec)} | ${c.module.p50} ms | ${c.module.p99} ms | ` +
+        `${fmt(c.module.eventsPerSec)} | ${c.module.p50} ms | ${c.module.p99} ms | ${c.module.p99OpenConnections ?? '-'} ms | ` +
         `${c.drainSec === null ? 'not drained' : `${c.drainSec.toFixed(2)} s`} | ${fmt(c.endToEndEventsPerSec)} | ` +
         `${fmt(c.serverCpuUsPerEvent)} µs (${fmt(c.bareCpuUsPerRequest)} µs) | ` +
         `${c.rssBeforeMb} → ${c.rssAfterMb} MB | ${targets} |`,
@@ -440,7 +442,8 @@ async function main() {
             cases.push(c);
             log(
               `${label}: bare ${fmt(bareLoad.reqPerSec)} req/s; module ${fmt(moduleLoad.reqPerSec)} req/s (${c.ratio.toFixed(2)}), ` +
-                `${fmt(moduleLoad.eventsPerSec)} events/s, p50 ${moduleLoad.p50} ms, p99 ${moduleLoad.p99} ms, ` +
+                `${fmt(moduleLoad.eventsPerSec)} events/s, p50 ${moduleLoad.p50} ms, p99 ${moduleLoad.p99} ms ` +
+                `(${moduleLoad.p99OpenConnections} ms on open connections), ` +
                 `non-2xx ${moduleLoad.non2xx}, errors ${moduleLoad.errors}; pending at end ${c.pendingAtLoadEnd}, ` +
                 `drained after ${drainSec === null ? 'TIMEOUT' : `${drainSec.toFixed(2)} s`}, stored ${stored}, processed ${processed}, ` +
                 `failed ${c.failedOrDead}; RSS ${rssBeforeMb} -> ${rssAfterMb} MB; server CPU ${fmt(c.serverCpuUsPerEvent)} µs/event ` +

@@ -3,10 +3,17 @@
 const autocannon = require('autocannon');
 const { createEventSource, signBody } = require('./payloads');
 
+/** Nearest-rank percentile of sorted latencies (ms). */
+const percentile = (sorted, p) => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]) : null);
+
 process.once('message', async ({ url, duration, connections, eventsPerRequest, secret, idPrefix }) => {
   const nextItem = createEventSource(idPrefix);
   const statusCounts = {};
-  const result = await autocannon({
+  // A connection's first answer also waits for the server to accept() it, and a busy Node process accepts
+  // one connection per turn of its event loop: those are kept apart from the answers on open connections.
+  const connected = new WeakSet();
+  const onOpenConnections = [];
+  const instance = autocannon({
     url,
     duration,
     connections,
@@ -28,6 +35,12 @@ process.once('message', async ({ url, duration, connections, eventsPerRequest, s
       },
     ],
   });
+  instance.on('response', (client, _status, _bytes, responseTime) => {
+    if (connected.has(client)) onOpenConnections.push(responseTime);
+    else connected.add(client);
+  });
+  const result = await instance;
+  onOpenConnections.sort((a, b) => a - b);
   process.send({
     requests: result.requests.total,
     ok: result['2xx'],
@@ -37,6 +50,7 @@ process.once('message', async ({ url, duration, connections, eventsPerRequest, s
     duration: result.duration,
     statusCounts,
     latency: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+    openConnectionLatency: { p50: percentile(onOpenConnections, 50), p99: percentile(onOpenConnections, 99), max: percentile(onOpenConnections, 100) },
   });
   process.exit(0);
 });

@@ -23,6 +23,7 @@ const POSTGRES_ROWS_PER_INSERT = 5000;
 export class EntityInsert<T extends ObjectLiteral> {
   private readonly table: string;
   private readonly columns: ColumnMetadata[];
+  private readonly plain: Set<ColumnMetadata>;
   private readonly postgres: boolean;
   private readonly sql = new Map<string, string>();
 
@@ -35,6 +36,7 @@ export class EntityInsert<T extends ObjectLiteral> {
     const driver = dataSource.driver;
     this.table = metadata.schema ? `${driver.escape(metadata.schema)}.${driver.escape(metadata.tableName)}` : driver.escape(metadata.tableName);
     this.columns = metadata.columns.filter((c) => !c.isVirtual);
+    this.plain = new Set(this.columns.filter((c) => !c.embeddedMetadata && !c.relationMetadata && !c.referencedColumn));
     this.postgres = dataSource.options.type === 'postgres';
   }
 
@@ -54,11 +56,16 @@ export class EntityInsert<T extends ObjectLiteral> {
   }
 
   private used(rows: readonly QueryDeepPartialEntity<T>[]): ColumnMetadata[] {
-    return this.columns.filter((column) => rows.some((row) => column.getEntityValue(row) !== undefined));
+    return this.columns.filter((column) => rows.some((row) => this.read(row, column) !== undefined));
+  }
+
+  /** A plain column is a property of the row; TypeORM's getter (embeddeds, relations) only when needed. */
+  private read(row: QueryDeepPartialEntity<T>, column: ColumnMetadata): unknown {
+    return this.plain.has(column) ? (row as Record<string, unknown>)[column.propertyName] : column.getEntityValue(row);
   }
 
   private value(row: QueryDeepPartialEntity<T>, column: ColumnMetadata): unknown {
-    let value = column.getEntityValue(row);
+    let value = this.read(row, column);
     if (value === undefined) value = typeof column.default === 'function' ? null : (column.default ?? null);
     return value === null ? null : this.dataSource.driver.preparePersistentValue(value, column);
   }
@@ -77,23 +84,17 @@ export class EntityInsert<T extends ObjectLiteral> {
   }
 
   private values(rows: readonly QueryDeepPartialEntity<T>[]): SqlStatement {
-    const driver = this.dataSource.driver;
     const used = this.used(rows);
     const parameters: unknown[] = [];
-    const tuples: string[] = [];
-    for (const row of rows) {
-      const values: string[] = [];
-      for (const column of used) {
-        parameters.push(this.value(row, column));
-        values.push(driver.createParameter(`p${parameters.length - 1}`, parameters.length - 1));
-      }
-      tuples.push(`(${values.join(', ')})`);
-    }
+    for (const row of rows) for (const column of used) parameters.push(this.value(row, column));
     const key = `${rows.length}|${used.map((c) => c.databaseName).join(',')}`;
     let sql = this.sql.get(key);
     if (!sql) {
+      const driver = this.dataSource.driver;
       const names = used.map((c) => driver.escape(c.databaseName)).join(', ');
-      sql = `INSERT INTO ${this.table} (${names}) VALUES ${tuples.join(', ')}${this.suffix}`;
+      let index = 0;
+      const tuple = () => `(${used.map(() => driver.createParameter(`p${index}`, index++)).join(', ')})`;
+      sql = `INSERT INTO ${this.table} (${names}) VALUES ${rows.map(tuple).join(', ')}${this.suffix}`;
       if (this.sql.size < SQL_CACHE) this.sql.set(key, sql);
     }
     return { sql, parameters };
