@@ -247,6 +247,30 @@ describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => 
     expect(await states.findOneByOrFail({ ncmessageId: sent.ncmessage_id })).toMatchObject({ notified: 'charged', claimToken: null });
   });
 
+  it('renews its claims during a long run of sink calls and skips a message another worker took over meanwhile', async () => {
+    const [a] = lifecycle(['sent']);
+    const [b] = lifecycle(['sent']);
+    const states = t.app.get(DataSource).getRepository(NetcoreBillingState);
+    const hold = sink.holdNext();
+    await postSigned(t.app, buildWebhookPayload(a, b)).expect(200);
+    const first = await hold.entered; // both messages are claimed; the first charge is in progress
+    const other = first.args.ncmessageId === a.ncmessage_id ? b.ncmessage_id : a.ncmessage_id;
+    const clock = Date.now;
+    // The call outlasts a third of the claim (10 s), and meanwhile another worker holds the other message.
+    jest.spyOn(Date, 'now').mockImplementation(() => clock() + 11_000);
+    await states.update({ ncmessageId: other }, { claimToken: 'other-worker', claimedUntil: new Date(clock() + 60_000) });
+    try {
+      hold.release();
+      await t.settle();
+    } finally {
+      jest.restoreAllMocks();
+    }
+    expect(sink.callsFor(first.args.ncmessageId).map((c) => c.call)).toEqual(['charge']);
+    expect(sink.callsFor(other)).toEqual([]); // its new holder charges it, not this worker's stale plan
+    expect(await states.findOneByOrFail({ ncmessageId: first.args.ncmessageId })).toMatchObject({ notified: 'charged', claimToken: null });
+    expect(await states.findOneByOrFail({ ncmessageId: other })).toMatchObject({ notified: 'none', claimToken: 'other-worker' });
+  });
+
   it('runs a batch whose sink call failed again event by event: every message of the batch is charged once', async () => {
     const messages = Array.from({ length: 10 }, () => lifecycle(['sent', 'delivered']));
     sink.failNext = 1;
