@@ -13,10 +13,10 @@ import { Logger } from '@nestjs/common';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Client } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { NETCORE_WEBHOOKS_ENTITIES } from '../src';
 import { netcoreWebhooksMigrations } from '../src/netcore-webhooks/migrations';
+import { createScratchPostgresDatabase } from '../test/support/test-databases';
 
 type Driver = 'postgres' | 'sqlite';
 
@@ -44,22 +44,8 @@ async function scratchDatabase(driver: Driver): Promise<Scratch> {
   if (!adminUrl) {
     throw new Error('Set NETCORE_TEST_POSTGRES_URL (or DATABASE_URL) to a PostgreSQL server whose role can CREATE DATABASE.');
   }
-  const name = `nw_migrations_${process.pid}_${Date.now().toString(36)}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    options: { type: 'postgres', url: url.toString(), entities },
-    drop: async () => {
-      const client = new Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
+  const scratch = await createScratchPostgresDatabase(adminUrl, 'nw_migrations');
+  return { options: { type: 'postgres', url: scratch.url, entities }, drop: scratch.drop };
 }
 
 const escapeTemplate = (sql: string) => sql.replaceAll('\\', '\\\\').replaceAll('`', '\\`').replaceAll('${', '\\${');

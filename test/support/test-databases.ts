@@ -34,8 +34,13 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
       drop: async () => rmSync(dir, { recursive: true, force: true }),
     };
   }
-  const adminUrl = process.env.NETCORE_TEST_POSTGRES_URL!;
-  const name = `nw_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const scratch = await createScratchPostgresDatabase(process.env.NETCORE_TEST_POSTGRES_URL!, 'nw');
+  return { kind, options: { ...common, type: 'postgres', url: scratch.url }, drop: scratch.drop };
+}
+
+/** A new, empty PostgreSQL database on the server of `adminUrl` (whose role may CREATE DATABASE), and its drop. */
+export async function createScratchPostgresDatabase(adminUrl: string, prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
@@ -43,8 +48,7 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
-    kind,
-    options: { ...common, type: 'postgres', url: url.toString() },
+    url: url.toString(),
     drop: async () => {
       const client = new Client({ connectionString: adminUrl });
       await client.connect();
