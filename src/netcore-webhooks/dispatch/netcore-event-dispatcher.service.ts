@@ -94,11 +94,7 @@ export class NetcoreEventDispatcher implements OnModuleInit, BeforeApplicationSh
    */
   schedule(events: StoredEvent[], options: ScheduleOptions = {}): Promise<void> {
     if (!events.length) return Promise.resolve();
-    if (this.queued + events.length > MAX_QUEUED_EVENTS) {
-      this.metrics?.dispatchDeferred(events.length);
-      this.deferred = true;
-      return this.track(this.release(events));
-    }
+    if (!this.admit(events.length)) return this.track(this.release(events));
     return this.enqueue(events, options);
   }
 
