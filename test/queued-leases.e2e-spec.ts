@@ -1,8 +1,17 @@
 import { DataSource } from 'typeorm';
-import { NetcoreEventDispatcher, NetcoreWebhookEvent, buildDeliveryStatus, type StoredEvent } from '../src';
+import { In } from 'typeorm';
+import {
+  NetcoreEventDispatcher,
+  NetcoreRecoverySweeper,
+  NetcoreWebhookEvent,
+  buildDeliveryStatus,
+  buildWebhookPayload,
+  type StoredEvent,
+} from '../src';
 import { inboxRow, insertInboxRows } from './support/inbox-rows';
 import { startHostApp, type TestApp } from './support/test-app';
 import { DATABASES } from './support/test-databases';
+import { postSigned } from './support/webhook-client';
 
 const LEASE_MS = 60_000;
 
@@ -52,5 +61,36 @@ describe.each(DATABASES)('events that waited in the dispatch queue (%s)', (kind)
     const inbox = t.app.get(DataSource).getRepository(NetcoreWebhookEvent);
     expect(await inbox.findOneByOrFail({ id: mine.id })).toMatchObject({ state: 'processed' });
     expect(await inbox.findOneByOrFail({ id: other.id })).toMatchObject({ state: 'pending', claimedBy: 'claim-c' });
+  });
+});
+
+describe.each(DATABASES)('a full dispatch queue (%s)', (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startHostApp(kind);
+  });
+  afterAll(() => t?.close());
+  beforeEach(() => t.resetRecording());
+
+  it('answers 200 and stores the events unclaimed, and the sweep processes them', async () => {
+    const items = [buildDeliveryStatus(), buildDeliveryStatus({ status: 'delivered' })];
+    const inbox = t.app.get(DataSource).getRepository(NetcoreWebhookEvent);
+    const rows = () => inbox.findBy({ ncmessageId: In(items.map((i) => i.ncmessage_id)) });
+    const full = jest.spyOn(t.app.get(NetcoreEventDispatcher), 'admit').mockReturnValue(false);
+    try {
+      await postSigned(t.app, buildWebhookPayload(...items)).expect(200, { accepted: 2, duplicates: 0, rejected: 0 });
+      await t.settle();
+    } finally {
+      full.mockRestore();
+    }
+    expect((await rows()).map((r) => ({ state: r.state, claimedBy: r.claimedBy }))).toEqual([
+      { state: 'pending', claimedBy: null },
+      { state: 'pending', claimedBy: null },
+    ]);
+    expect(t.recorder.received).toEqual([]);
+
+    await t.app.get(NetcoreRecoverySweeper).sweep();
+    expect((await rows()).map((r) => r.state)).toEqual(['processed', 'processed']);
+    expect(t.recorder.received.map((r) => r.event.ncmessageId).sort()).toEqual(items.map((i) => i.ncmessage_id).sort());
   });
 });

@@ -58,7 +58,7 @@ export function* flushInbox(
   for (const owner of owners.values()) {
     if (!inserted.has(owner.pending.row.id)) continue;
     const { row, raw } = owner.pending;
-    results[owner.write].push({ id: row.id, status: row.status, raw, claim: row.claimedBy!, leaseUntil: row.lockedUntil!.getTime() });
+    results[owner.write].push({ id: row.id, status: row.status, raw });
   }
   return results;
 }

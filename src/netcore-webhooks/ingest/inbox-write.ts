@@ -17,4 +17,4 @@ export interface InboxWrite {
 }
 
 /** The rows this request stored first; its other rows were already there (duplicates). */
-export type InboxWriteResult = StoredEvent[];
+export type InboxWriteResult = Pick<StoredEvent, 'id' | 'status' | 'raw'>[];

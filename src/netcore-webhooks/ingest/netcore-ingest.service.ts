@@ -11,7 +11,7 @@ import { NETCORE_WEBHOOKS_OPTIONS } from '../netcore-webhooks.constants';
 import type { ResolvedNetcoreWebhooksOptions } from '../netcore-webhooks-options.interface';
 import { idempotencyKey } from './idempotency-key';
 import { timeOrderedId } from './time-ordered-id';
-import type { PendingInboxRow } from './inbox-write';
+import type { InboxWriteResult, PendingInboxRow } from './inbox-write';
 import { NetcoreInboxWriter } from './netcore-inbox-writer.service';
 import type { NetcoreIngestResult } from './netcore-ingest-result';
 import { truncateForLog } from './truncate-for-log';
@@ -81,12 +81,10 @@ export class NetcoreIngestService {
     const pending = [...byKey.values()];
     const inline = this.options.processing === 'inline';
     const dispatchNow = pending.length > 0 && (inline || this.dispatcher.admit(pending.length));
-    if (dispatchNow) {
-      const claim = this.claims.newClaim(started);
-      for (const p of pending) Object.assign(p.row, claim);
-    }
+    const claim = dispatchNow ? this.claims.newClaim(started) : null;
+    if (claim) for (const p of pending) Object.assign(p.row, claim);
     const rejected = [...rejectedByFingerprint.values()];
-    let stored: StoredEvent[];
+    let stored: InboxWriteResult;
     try {
       stored = await this.inbox.write({ rows: pending, deadLetters: rejected });
     } catch (error) {
@@ -110,9 +108,12 @@ export class NetcoreIngestService {
     for (const dead of rejected) {
       this.logger.warn(`Rejected item (stored as dead letter ${dead.id}): ${dead.errors} payload=${truncateForLog(dead.payload)}`);
     }
-    // inline: wait for this request's events; async: group with other requests committed together.
-    if (dispatchNow && inline) await this.dispatcher.enqueue(stored);
-    else if (dispatchNow) this.scheduleTogether(stored);
+    if (claim) {
+      const claimed: StoredEvent[] = stored.map((row) => ({ ...row, claim: claim.claimedBy, leaseUntil: claim.lockedUntil.getTime() }));
+      // inline: wait for this request's events; async: group with other requests committed together.
+      if (inline) await this.dispatcher.enqueue(claimed);
+      else this.scheduleTogether(claimed);
+    }
 
     const result: NetcoreIngestResult = { accepted: stored.length, duplicates, rejected: rejectedCount };
     this.metrics?.batchStored(items.length, result, Date.now() - started);
