@@ -53,8 +53,8 @@ describe.each(DATABASES)('migrations (%s)', (kind) => {
   });
 
   it("runs from a host's own migrations list next to the host's migrations", async () => {
-    class HostCreatesOrders1765000000000 {
-      name = 'HostCreatesOrders1765000000000';
+    class HostCreatesOrders1800000000000 {
+      name = 'HostCreatesOrders1800000000000';
       async up(runner: { query(sql: string): Promise<unknown> }) {
         await runner.query('CREATE TABLE host_orders (id integer PRIMARY KEY)');
       }
@@ -66,10 +66,10 @@ describe.each(DATABASES)('migrations (%s)', (kind) => {
     dataSource = await new DataSource({
       ...(db.options as DataSourceOptions),
       migrationsRun: false,
-      migrations: [...netcoreWebhooksMigrations(type), HostCreatesOrders1765000000000],
+      migrations: [...netcoreWebhooksMigrations(type), HostCreatesOrders1800000000000],
     }).initialize();
     const executed = await dataSource.runMigrations();
-    expect(executed.map((m) => m.name)).toEqual([...netcoreWebhooksMigrations(type).map((m) => m.name), 'HostCreatesOrders1765000000000']);
+    expect(executed.map((m) => m.name)).toEqual([...netcoreWebhooksMigrations(type).map((m) => m.name), 'HostCreatesOrders1800000000000']);
     expect(await pendingSchemaChanges(dataSource)).toEqual([]);
   });
 

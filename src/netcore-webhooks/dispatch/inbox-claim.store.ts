@@ -8,7 +8,7 @@ import { MAX_KEYS_PER_STATEMENT, sqlStatement, type Bind } from '../database/sql
 import type { SqlStatement } from '../database/sql-steps';
 import { processingFingerprint } from '../dead-letters/processing-dead-letter';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
-import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
+import { NetcoreWebhookEvent, UNPROCESSED_INBOX_ROWS } from '../entities/netcore-webhook-event.entity';
 import { NETCORE_WEBHOOKS_OPTIONS } from '../netcore-webhooks.constants';
 import type { ResolvedNetcoreWebhooksOptions } from '../netcore-webhooks-options.interface';
 import { retryDelayMs } from './retry-delay';
@@ -20,7 +20,7 @@ export interface InboxClaim {
 }
 
 const ERROR_LIMIT = 2000;
-const CLAIMABLE = `"state" IN ('pending', 'failed')`;
+const CLAIMABLE = UNPROCESSED_INBOX_ROWS;
 
 /**
  * Claims on inbox rows. A row is dispatched only under a claim (a token plus a lease in `locked_until`),

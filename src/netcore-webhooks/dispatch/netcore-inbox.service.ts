@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
-import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
+import { NetcoreWebhookEvent, UNPROCESSED_INBOX_ROWS } from '../entities/netcore-webhook-event.entity';
 import type { NetcoreInboxStats } from './netcore-inbox-stats';
 
 /** Read-only view of the inbox's health: what is waiting, failing, dead. Shared by every instance. */
@@ -27,11 +27,12 @@ export class NetcoreInboxService {
         .where("d.state = 'open'")
         .groupBy('d.reason')
         .getRawMany<{ reason: string; count: string | number }>(),
-      this.dataSource.getRepository(NetcoreWebhookEvent).findOne({
-        select: { id: true, createdAt: true },
-        where: { state: In(['pending', 'failed']) },
-        order: { createdAt: 'ASC' },
-      }),
+      this.dataSource
+        .getRepository(NetcoreWebhookEvent)
+        .createQueryBuilder()
+        .select('MIN("created_at")', 'oldest')
+        .where(UNPROCESSED_INBOX_ROWS)
+        .getRawOne<{ oldest: string | number | null }>(),
     ]);
     const byState = new Map(states.map((r) => [r.state, Number(r.count)]));
     const byReason = new Map(letters.map((r) => [r.reason, Number(r.count)]));
@@ -43,7 +44,7 @@ export class NetcoreInboxService {
       dead: byState.get('dead') ?? 0,
       processed: byState.get('processed') ?? 0,
       openDeadLetters: { validation, processing, total: validation + processing },
-      oldestUnprocessedAt: oldest?.createdAt ?? null,
+      oldestUnprocessedAt: oldest?.oldest == null ? null : new Date(Number(oldest.oldest)),
     };
   }
 }

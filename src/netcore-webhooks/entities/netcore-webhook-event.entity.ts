@@ -4,11 +4,19 @@ import { epochMs } from './epoch-ms.transformer';
 export type NetcoreWebhookEventState = 'pending' | 'processed' | 'failed' | 'dead';
 
 /**
+ * Rows still to process. Written exactly like this wherever the backlog is queried: SQLite uses the partial
+ * index below only for a query that repeats its WHERE term.
+ */
+export const UNPROCESSED_INBOX_ROWS = `"state" IN ('pending', 'failed')`;
+
+/**
  * The inbox: one row per distinct event, written before the webhook is acknowledged.
  * `idempotencyKey` (ncmessage_id, status, received_at) is unique, so a retried webhook is a duplicate.
  */
 @Entity({ name: 'netcore_webhook_events' })
-@Index('idx_netcore_webhook_events_due', ['state', 'nextAttemptAt'])
+// The backlog in claim order, and only the backlog: a claim reads its first rows instead of sorting every
+// pending row, and a processed row leaves the index instead of moving within it.
+@Index('idx_netcore_webhook_events_backlog', ['createdAt'], { where: UNPROCESSED_INBOX_ROWS })
 export class NetcoreWebhookEvent {
   /** UUID made by the module, so a batch is inserted without reading generated values back. */
   @PrimaryColumn({ type: 'varchar', length: 36 })

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
-import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
+import { NetcoreWebhookEvent, UNPROCESSED_INBOX_ROWS } from '../entities/netcore-webhook-event.entity';
 
 export interface NetcoreWebhooksHealthOptions {
   /**
@@ -37,7 +37,6 @@ export interface NetcoreWebhooksHealthDetails {
 /** The shape of `@nestjs/terminus`'s `HealthIndicatorResult`, so the check plugs into `HealthCheckService.check()`. */
 export type NetcoreWebhooksHealthResult<Key extends string = string> = Record<Key, NetcoreWebhooksHealthDetails>;
 
-const BACKLOG_STATES = ['pending', 'failed'];
 
 /**
  * A health indicator for `@nestjs/terminus` (no runtime dependency on it: terminus treats a result whose
@@ -59,7 +58,7 @@ export class NetcoreWebhooksHealthIndicator {
     try {
       [backlog, deadLetters] = await withTimeout(
         Promise.all([
-          this.dataSource.getRepository(NetcoreWebhookEvent).countBy({ state: In(BACKLOG_STATES) }),
+          this.dataSource.getRepository(NetcoreWebhookEvent).createQueryBuilder().where(UNPROCESSED_INBOX_ROWS).getCount(),
           this.dataSource.getRepository(NetcoreDeadLetter).countBy({ state: 'open' }),
         ]),
         timeoutMs,

@@ -1,6 +1,7 @@
 // Written by scripts/generate-migrations.ts: lists every migration of this folder in order.
 import { NetcoreWebhooksInitialPostgres1764000000000 } from './1764000000000-netcore-webhooks-initial';
 import { ReliabilityClaimsPostgres1764100000000 } from './1764100000000-reliability-claims';
+import { BacklogIndexPostgres1795879044318 } from './1795879044318-backlog-index';
 
 /** The Postgres migrations of netcore-webhooks, oldest first. */
-export const NETCORE_WEBHOOKS_MIGRATIONS_POSTGRES = [NetcoreWebhooksInitialPostgres1764000000000, ReliabilityClaimsPostgres1764100000000];
+export const NETCORE_WEBHOOKS_MIGRATIONS_POSTGRES = [NetcoreWebhooksInitialPostgres1764000000000, ReliabilityClaimsPostgres1764100000000, BacklogIndexPostgres1795879044318];

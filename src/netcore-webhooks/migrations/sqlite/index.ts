@@ -1,6 +1,7 @@
 // Written by scripts/generate-migrations.ts: lists every migration of this folder in order.
 import { NetcoreWebhooksInitialSqlite1764000000000 } from './1764000000000-netcore-webhooks-initial';
 import { ReliabilityClaimsSqlite1764100000000 } from './1764100000000-reliability-claims';
+import { BacklogIndexSqlite1795879043943 } from './1795879043943-backlog-index';
 
 /** The Sqlite migrations of netcore-webhooks, oldest first. */
-export const NETCORE_WEBHOOKS_MIGRATIONS_SQLITE = [NetcoreWebhooksInitialSqlite1764000000000, ReliabilityClaimsSqlite1764100000000];
+export const NETCORE_WEBHOOKS_MIGRATIONS_SQLITE = [NetcoreWebhooksInitialSqlite1764000000000, ReliabilityClaimsSqlite1764100000000, BacklogIndexSqlite1795879043943];

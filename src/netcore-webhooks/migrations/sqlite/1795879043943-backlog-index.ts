@@ -1,0 +1,16 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** Generated from the entity metadata by `npm run migration:generate` (sqlite). */
+export class BacklogIndexSqlite1795879043943 implements MigrationInterface {
+  name = 'BacklogIndexSqlite1795879043943';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP INDEX "idx_netcore_webhook_events_due"`);
+    await queryRunner.query(`CREATE INDEX "idx_netcore_webhook_events_backlog" ON "netcore_webhook_events" ("created_at") WHERE "state" IN ('pending', 'failed')`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP INDEX "idx_netcore_webhook_events_backlog"`);
+    await queryRunner.query(`CREATE INDEX "idx_netcore_webhook_events_due" ON "netcore_webhook_events" ("state", "next_attempt_at") `);
+  }
+}
