@@ -162,8 +162,8 @@ function runLoad({ port, duration, connections, eventsPerRequest, idPrefix }) {
 }
 
 const COUNTS_SQL = 'SELECT state, COUNT(*) AS n FROM netcore_webhook_events GROUP BY state';
-// Polled while draining: an index range (state is the due index's first column), not a scan of every row.
-const PENDING_SQL = "SELECT COUNT(*) AS n FROM netcore_webhook_events WHERE state = 'pending'";
+// Polled while draining: the backlog's partial index (the query repeats its predicate), not a scan of every row.
+const PENDING_SQL = `SELECT COUNT(*) AS n FROM netcore_webhook_events WHERE "state" IN ('pending', 'failed')`;
 
 /** Counts inbox rows by state, from outside the server (a second SQLite connection, or a pg client). */
 async function openInbox(kind, location) {

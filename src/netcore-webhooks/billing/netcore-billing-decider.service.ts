@@ -194,8 +194,7 @@ export class NetcoreBillingDecider {
   /**
    * `UPDATE t SET <set> WHERE <where>`. On PostgreSQL the rows are first locked in key order (a materialized
    * CTE, `FOR UPDATE`, optionally `SKIP LOCKED`), the order `factSteps` locks them in, so a claim or release
-   * of many rows and a concurrent batch of facts cannot deadlock. `set` must qualify `ncmessage_id` with the
-   * table (PostgreSQL also sees the CTE's column of that name).
+   * of many rows and a concurrent batch of facts cannot deadlock.
    */
   private orderedUpdate(
     set: (p: Bind) => string,
@@ -211,10 +210,10 @@ export class NetcoreBillingDecider {
       const locked =
         `WITH locked AS MATERIALIZED (SELECT "ncmessage_id" FROM ${t} WHERE ${where(p)} ` +
         `ORDER BY "ncmessage_id" COLLATE "C" FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}) `;
-      const qualified = STATE_COLUMNS.map((c) => `${t}."${c}"`).join(', ');
+      // The locked keys as an array, matched by primary key: no join the planner could run as a nested loop.
       return (
-        `${locked}UPDATE ${t} SET ${set(p)} FROM locked WHERE ${t}."ncmessage_id" = locked."ncmessage_id"` +
-        (returning ? ` RETURNING ${qualified}` : '')
+        `${locked}UPDATE ${t} SET ${set(p)} WHERE ${t}."ncmessage_id" = ANY(ARRAY(SELECT "ncmessage_id" FROM locked))` +
+        (returning ? ` RETURNING ${RETURNING}` : '')
       );
     });
   }
