@@ -52,6 +52,22 @@ describe.each(DATABASES)('migrations (%s)', (kind) => {
     expect(await pendingSchemaChanges(dataSource)).toEqual([]);
   });
 
+  it('upgrades an inbox whose backlog index was built beforehand (CREATE INDEX CONCURRENTLY, as the README says)', async () => {
+    const type = kind === 'sqlite' ? 'better-sqlite3' : 'postgres';
+    const all = netcoreWebhooksMigrations(type);
+    const before = all.slice(0, all.findIndex((m) => m.name.startsWith('BacklogIndex')));
+    dataSource = await new DataSource({ ...(db.options as DataSourceOptions), migrationsRun: false, migrations: before }).initialize();
+    await dataSource.runMigrations();
+    const concurrently = kind === 'postgres' ? ' CONCURRENTLY' : '';
+    await dataSource.query(
+      `CREATE INDEX${concurrently} IF NOT EXISTS "idx_netcore_webhook_events_backlog" ON "netcore_webhook_events" ("created_at") WHERE "state" IN ('pending', 'failed')`,
+    );
+    await dataSource.destroy();
+    dataSource = await new DataSource({ ...(db.options as DataSourceOptions), migrationsRun: false, migrations: all }).initialize();
+    expect((await dataSource.runMigrations()).map((m) => m.name)).toEqual(all.slice(before.length).map((m) => m.name));
+    expect(await pendingSchemaChanges(dataSource)).toEqual([]);
+  });
+
   it("runs from a host's own migrations list next to the host's migrations", async () => {
     class HostCreatesOrders1800000000000 {
       name = 'HostCreatesOrders1800000000000';
