@@ -126,7 +126,7 @@ export class InboxClaimStore {
     });
   }
 
-  /** Gives rows back to the sweep at once (shutdown, a full queue) instead of letting their lease run out. */
+  /** Gives rows back to the sweep at once (on shutdown) instead of letting their lease run out. */
   async release(events: readonly StoredEvent[]): Promise<void> {
     // Only unprocessed rows hold a claim (recording an outcome clears it), so no state condition is needed.
     await this.updateClaimed(events, () => '');

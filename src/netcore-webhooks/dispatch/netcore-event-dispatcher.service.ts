@@ -89,18 +89,9 @@ export class NetcoreEventDispatcher implements OnModuleInit, BeforeApplicationSh
   /**
    * Queues claimed rows for dispatch; the returned promise (awaited by `processing: 'inline'`) settles when
    * they are done and never rejects: rows whose outcome could not be written (database down) stay claimed
-   * until their lease expires, then the sweep takes them. When the queue is full the rows' claims are given
-   * back at once, and the sweep takes them when it next runs: they are stored, so nothing is lost.
-   */
-  schedule(events: StoredEvent[], options: ScheduleOptions = {}): Promise<void> {
-    if (!events.length) return Promise.resolve();
-    if (!this.admit(events.length)) return this.track(this.release(events));
-    return this.enqueue(events, options);
-  }
-
-  /**
-   * Like `schedule`, but always queued, never left to the sweep: for callers that wait for the result and
-   * so bound themselves (the sweep, inline processing, a dead-letter replay).
+   * until their lease expires, then the sweep takes them. Callers bound the queue: a webhook request asks
+   * `admit()` before it claims its rows (so the bound is soft by what is being stored meanwhile), the
+   * sweep, inline processing and a dead-letter replay wait for what they queued.
    */
   enqueue(events: StoredEvent[], { lingerMs = 0 }: ScheduleOptions = {}): Promise<void> {
     const runs: Promise<void>[] = [];
@@ -288,7 +279,7 @@ export class NetcoreEventDispatcher implements OnModuleInit, BeforeApplicationSh
     return kept;
   }
 
-  /** Gives rows back to the sweep at once (shutdown, a full queue) instead of letting their lease run out. */
+  /** Gives rows back to the sweep at once (on shutdown) instead of letting their lease run out. */
   private release(events: StoredEvent[]): Promise<void> {
     return this.claims.release(events);
   }

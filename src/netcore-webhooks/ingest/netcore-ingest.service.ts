@@ -23,7 +23,6 @@ const ASYNC_LINGER_MS = 20;
 @Injectable()
 export class NetcoreIngestService {
   private readonly logger = new Logger('NetcoreWebhooks');
-  private toSchedule: StoredEvent[] = [];
 
   constructor(
     private readonly inbox: NetcoreInboxWriter,
@@ -109,10 +108,11 @@ export class NetcoreIngestService {
       this.logger.warn(`Rejected item (stored as dead letter ${dead.id}): ${dead.errors} payload=${truncateForLog(dead.payload)}`);
     }
     if (claim) {
+      // Admitted before storing. inline: wait for this request's events; async: they may wait a little for
+      // other requests' events to share their dispatch run.
       const claimed: StoredEvent[] = stored.map((row) => ({ ...row, claim: claim.claimedBy, leaseUntil: claim.lockedUntil.getTime() }));
-      // inline: wait for this request's events; async: group with other requests committed together.
-      if (inline) await this.dispatcher.enqueue(claimed);
-      else this.scheduleTogether(claimed);
+      const dispatched = this.dispatcher.enqueue(claimed, { lingerMs: inline ? 0 : ASYNC_LINGER_MS });
+      if (inline) await dispatched;
     }
 
     const result: NetcoreIngestResult = { accepted: stored.length, duplicates, rejected: rejectedCount };
@@ -121,21 +121,6 @@ export class NetcoreIngestService {
       `Batch of ${items.length}: accepted=${result.accepted} duplicates=${result.duplicates} rejected=${result.rejected} ms=${Date.now() - started}`,
     );
     return result;
-  }
-
-  /**
-   * Requests answered by the same commit resume in the same microtask turn: their events go to the dispatcher
-   * as one batch (one run, one "processed" update) instead of one per request.
-   */
-  private scheduleTogether(stored: StoredEvent[]): void {
-    if (!stored.length) return;
-    this.toSchedule.push(...stored);
-    if (this.toSchedule.length !== stored.length) return;
-    queueMicrotask(() => {
-      const batch = this.toSchedule;
-      this.toSchedule = [];
-      this.dispatcher.schedule(batch, { lingerMs: ASYNC_LINGER_MS });
-    });
   }
 
   private collectRejected(into: Map<string, NetcoreDeadLetter>, payload: string, errors: string[], now: Date): void {
