@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { EntityInsert } from '../database/entity-insert';
-import { MAX_KEYS_PER_STATEMENT } from '../database/sql-statement';
+import { MAX_KEYS_PER_STATEMENT, sqlStatement } from '../database/sql-statement';
 import type { SqlStatement } from '../database/sql-steps';
 import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
 
@@ -33,15 +33,10 @@ export class InboxStatements {
   *incrementDuplicates(by: number, keys: string[]): Generator<SqlStatement> {
     for (let i = 0; i < keys.length; i += MAX_KEYS_PER_STATEMENT) {
       const chunk = keys.slice(i, i + MAX_KEYS_PER_STATEMENT);
-      const list = chunk.map((_, j) => this.parameter(j + 1)).join(', ');
-      yield {
-        sql: `UPDATE ${this.table} SET ${this.duplicates} = ${this.duplicates} + ${this.parameter(0)} WHERE ${this.key} IN (${list})`,
-        parameters: [by, ...chunk],
-      };
+      yield sqlStatement(
+        this.dataSource,
+        (p) => `UPDATE ${this.table} SET ${this.duplicates} = ${this.duplicates} + ${p(by)} WHERE ${this.key} IN (${p.list(chunk)})`,
+      );
     }
-  }
-
-  private parameter(index: number): string {
-    return this.dataSource.driver.createParameter(`p${index}`, index);
   }
 }
