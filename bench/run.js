@@ -303,7 +303,7 @@ function markdown(result) {
     const v = verdicts(c);
     const targets = v.length ? v.map((x) => `${x.ok ? 'PASS' : 'MISS'} ${x.what} ${x.measured} (${x.target})`).join('; ') : '-';
     lines.push(
-      `| ${c.adapter ?? 'express'} | ${c.database} | ${c.eventsPerRequest} | ${fmt(c.bare.reqPerSec)} | ${fmt(c.module.reqPerSec)} | ${c.ratio.toFixed(2)} | ` +
+      `| ${c.adapter} | ${c.database} | ${c.eventsPerRequest} | ${fmt(c.bare.reqPerSec)} | ${fmt(c.module.reqPerSec)} | ${c.ratio.toFixed(2)} | ` +
         `${fmt(c.module.eventsPerSec)} | ${c.module.p50} ms | ${c.module.p99} ms | ${c.module.p99OpenConnections ?? '-'} ms | ` +
         `${c.drainSec === null ? 'not drained' : `${c.drainSec.toFixed(2)} s`} | ${fmt(c.endToEndEventsPerSec)} | ` +
         `${fmt(c.serverCpuUsPerEvent)} µs (${fmt(c.bareCpuUsPerRequest)} µs) | ` +
@@ -312,7 +312,7 @@ function markdown(result) {
   }
   const errors = result.cases.filter((c) => c.module.non2xx || c.module.errors || c.bare.non2xx || c.bare.errors);
   if (errors.length) {
-    lines.push('', `Non-2xx answers or socket errors: ${errors.map((c) => `${c.adapter ?? 'express'}/${c.database}/${c.eventsPerRequest}: ${JSON.stringify(c.module.statusCounts)} errors=${c.module.errors}`).join('; ')}`);
+    lines.push('', `Non-2xx answers or socket errors: ${errors.map((c) => `${c.adapter}/${c.database}/${c.eventsPerRequest}: ${JSON.stringify(c.module.statusCounts)} errors=${c.module.errors}`).join('; ')}`);
   }
   return lines.join('\n');
 }
