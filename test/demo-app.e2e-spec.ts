@@ -3,6 +3,7 @@ import request from 'supertest';
 import { NETCORE_SAMPLE_PAYLOADS, NetcoreEventDispatcher, buildDeliveryStatus, buildWebhookPayload } from '../src';
 import { AppModule } from '../src/app.module';
 import { createDemoApp, demoHttpAdapter } from '../src/demo/create-demo-app';
+import { demoLogLevels } from '../src/demo/demo-log-levels';
 import { ADAPTERS } from './support/test-app';
 import { DATABASES, createTestDatabase, type TestDatabase } from './support/test-databases';
 import { TEST_SECRET, postSigned } from './support/webhook-client';
@@ -92,5 +93,17 @@ describe('demo app: HTTP_ADAPTER', () => {
 
   it('refuses any other value by name', () => {
     expect(() => demoHttpAdapter({ HTTP_ADAPTER: 'koa' })).toThrow('HTTP_ADAPTER must be "express" or "fastify", got "koa"');
+  });
+});
+
+describe('demo app: LOG_LEVEL', () => {
+  it('prints log and more severe unless set, and adds the per-batch debug line at debug', () => {
+    expect(demoLogLevels({})).toEqual(['fatal', 'error', 'warn', 'log']);
+    expect(demoLogLevels({ LOG_LEVEL: 'debug' })).toEqual(['fatal', 'error', 'warn', 'log', 'debug']);
+    expect(demoLogLevels({ LOG_LEVEL: 'error' })).toEqual(['fatal', 'error']);
+  });
+
+  it('refuses any other value by name', () => {
+    expect(() => demoLogLevels({ LOG_LEVEL: 'info' })).toThrow('LOG_LEVEL must be one of fatal, error, warn, log, debug, verbose, got "info"');
   });
 });

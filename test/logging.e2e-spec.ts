@@ -5,7 +5,7 @@ import { DATABASES } from './support/test-databases';
 import { TEST_SECRET, postSigned } from './support/webhook-client';
 
 interface Line {
-  level: 'log' | 'warn' | 'error';
+  level: 'debug' | 'log' | 'warn' | 'error';
   context: string | undefined;
   message: string;
 }
@@ -20,7 +20,7 @@ describe.each(DATABASES)('logging (%s)', (kind) => {
   afterAll(() => t?.close());
   beforeEach(() => {
     lines = [];
-    for (const level of ['log', 'warn', 'error'] as const) {
+    for (const level of ['debug', 'log', 'warn', 'error'] as const) {
       spies.push(
         jest.spyOn(Logger.prototype, level).mockImplementation(function (this: Logger, message: unknown, ..._rest: unknown[]) {
           lines.push({ level, context: (this as unknown as { context?: string }).context, message: String(message) });
@@ -30,13 +30,13 @@ describe.each(DATABASES)('logging (%s)', (kind) => {
   });
   afterEach(() => spies.splice(0).forEach((s) => s.mockRestore()));
 
-  it('writes one key=value line per batch with the Nest Logger, in the NetcoreWebhooks context', async () => {
+  it('writes one key=value debug line per batch with the Nest Logger, in the NetcoreWebhooks context', async () => {
     const good = buildDeliveryStatus();
     await postSigned(t.app, buildWebhookPayload(good, good, buildDeliveryStatus({ status: 'NOT A TOKEN' }))).expect(200);
     await t.settle();
     const batches = lines.filter((l) => l.message.startsWith('Batch of'));
     expect(batches).toHaveLength(1);
-    expect(batches[0]).toMatchObject({ level: 'log', context: 'NetcoreWebhooks' });
+    expect(batches[0]).toMatchObject({ level: 'debug', context: 'NetcoreWebhooks' });
     expect(batches[0].message).toMatch(/^Batch of 3: accepted=1 duplicates=1 rejected=1 ms=\d+$/);
   });
 

@@ -59,7 +59,8 @@ async function sqliteIdle(db: SqliteHandle): Promise<void> {
 }
 
 /**
- * Runs `steps` in one transaction and returns its result; any error rolls the whole unit back.
+ * Runs `steps` in one transaction and returns its result; any error rolls the whole unit back. A unit that
+ * yields no statement opens no connection; one whose first statement is marked `last` runs it alone.
  *
  * better-sqlite3: TypeORM shares one connection between every caller, and an `await` inside a transaction
  * lets other code's statements join it. So the unit runs synchronously (no await between BEGIN and COMMIT),
@@ -76,13 +77,20 @@ export async function runSqlSteps<T>(dataSource: DataSource, steps: () => SqlSte
       return next.value;
     });
   }
+  const unit = steps();
+  let next = unit.next();
+  if (next.done) return next.value;
   const runner = dataSource.createQueryRunner('master');
   try {
     await runner.connect();
+    if (next.value.last) {
+      const result = await runner.query(next.value.sql, next.value.parameters, true);
+      next = unit.next((result.records ?? []) as SqlRows);
+      if (!next.done) throw new Error('runSqlSteps: a statement marked last was followed by another');
+      return next.value;
+    }
     await runner.startTransaction();
     try {
-      const unit = steps();
-      let next = unit.next();
       while (!next.done) {
         const result = await runner.query(next.value.sql, next.value.parameters, true);
         next = unit.next((result.records ?? []) as SqlRows);
@@ -100,9 +108,10 @@ export async function runSqlSteps<T>(dataSource: DataSource, steps: () => SqlSte
 
 /** Runs fixed statements in one transaction (see `runSqlSteps`); answers each one's rows. */
 export function runSqlStatements(dataSource: DataSource, statements: readonly SqlStatement[]): Promise<SqlRows[]> {
+  const all = statements.length === 1 ? [{ ...statements[0], last: true }] : statements;
   return runSqlSteps(dataSource, function* () {
     const results: SqlRows[] = [];
-    for (const statement of statements) results.push(yield statement);
+    for (const statement of all) results.push(yield statement);
     return results;
   });
 }

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { buildInsertOnConflict } from '../database/insert-on-conflict';
-import type { SqlSteps } from '../database/sql-steps';
+import type { SqlStatement, SqlSteps } from '../database/sql-steps';
 import { compareKeys } from '../database/upsert-rounds';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
 import type { InboxStatements } from './inbox-statements';
@@ -36,23 +36,14 @@ export function* flushInbox(
   const ordered = [...owners.values()].sort((a, b) => compareKeys(a.pending.row.idempotencyKey, b.pending.row.idempotencyKey));
   for (const owner of ordered) owner.pending.row.duplicates = owner.pending.repeats + owner.later;
 
+  const inserts = statements.insert(ordered.map((o) => o.pending.row));
+  const all = [...inserts, ...deadLetterStatements(writes, manager)];
+  if (all.length === 1) all[0] = { ...all[0], last: true };
   const inserted = new Set<string>();
-  for (const statement of statements.insert(ordered.map((o) => o.pending.row))) {
+  for (const [i, statement] of all.entries()) {
     const rows = yield statement;
-    for (const r of rows) inserted.add(String(r.id));
+    if (i < inserts.length) for (const r of rows) inserted.add(String(r.id));
   }
-
-  const increments = new Map<number, string[]>();
-  for (const owner of ordered) {
-    if (inserted.has(owner.pending.row.id)) continue;
-    const by = owner.pending.repeats + 1 + owner.later;
-    const keys = increments.get(by) ?? [];
-    keys.push(owner.pending.row.idempotencyKey);
-    increments.set(by, keys);
-  }
-  for (const [by, keys] of increments) yield* statements.incrementDuplicates(by, keys);
-
-  yield* storeDeadLetters(writes, manager);
 
   const results: InboxWriteResult[] = writes.map(() => []);
   for (const owner of owners.values()) {
@@ -64,7 +55,7 @@ export function* flushInbox(
 }
 
 /** Upserts rejected items by fingerprint; the same bad item sent again only counts an occurrence. */
-function* storeDeadLetters(writes: InboxWrite[], manager: EntityManager): SqlSteps<void> {
+function deadLetterStatements(writes: InboxWrite[], manager: EntityManager): SqlStatement[] {
   const byFingerprint = new Map<string, NetcoreDeadLetter>();
   for (const write of writes) {
     for (const dead of write.deadLetters) {
@@ -74,9 +65,9 @@ function* storeDeadLetters(writes: InboxWrite[], manager: EntityManager): SqlSte
       else byFingerprint.set(dead.fingerprint, dead);
     }
   }
-  if (!byFingerprint.size) return;
+  if (!byFingerprint.size) return [];
   const all = [...byFingerprint.values()].sort((a, b) => compareKeys(a.fingerprint, b.fingerprint));
   const table = manager.connection.getMetadata(NetcoreDeadLetter).tableName;
   const merge = `("fingerprint") DO UPDATE SET "occurrences" = "${table}"."occurrences" + EXCLUDED."occurrences"`;
-  for (const statement of buildInsertOnConflict(manager, NetcoreDeadLetter, all, merge)) yield statement;
+  return buildInsertOnConflict(manager, NetcoreDeadLetter, all, merge);
 }

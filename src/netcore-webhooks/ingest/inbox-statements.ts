@@ -1,42 +1,34 @@
 import type { DataSource } from 'typeorm';
 import { EntityInsert } from '../database/entity-insert';
-import { MAX_KEYS_PER_STATEMENT, sqlStatement } from '../database/sql-statement';
 import type { SqlStatement } from '../database/sql-steps';
 import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
 
 /**
- * SQL of the inbox hot path: a multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING "id" (PostgreSQL, and
- * SQLite since 3.35) tells which rows this statement inserted, without reading them back.
+ * SQL of the inbox hot path: one multi-row INSERT ... ON CONFLICT per batch (PostgreSQL, and SQLite since
+ * 3.35). A new key is inserted; a key already stored only has its duplicate counter raised. RETURNING "id"
+ * answers the inserted rows' own ids and, for keys already stored, the stored row's id, which is never one of
+ * the ids just proposed: so the statement alone tells which rows it inserted, without reading anything back.
  */
 export class InboxStatements {
-  private readonly table: string;
-  private readonly key: string;
-  private readonly duplicates: string;
   private readonly inserts: EntityInsert<NetcoreWebhookEvent>;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(dataSource: DataSource) {
     const metadata = dataSource.getMetadata(NetcoreWebhookEvent);
     const driver = dataSource.driver;
     const name = (property: keyof NetcoreWebhookEvent) => driver.escape(metadata.findColumnWithPropertyName(property)!.databaseName);
-    this.table = metadata.schema ? `${driver.escape(metadata.schema)}.${driver.escape(metadata.tableName)}` : driver.escape(metadata.tableName);
-    this.key = name('idempotencyKey');
-    this.duplicates = name('duplicates');
-    this.inserts = new EntityInsert(dataSource, NetcoreWebhookEvent, ` ON CONFLICT (${this.key}) DO NOTHING RETURNING ${name('id')} AS "id"`);
+    const table = metadata.schema ? `${driver.escape(metadata.schema)}.${driver.escape(metadata.tableName)}` : driver.escape(metadata.tableName);
+    const duplicates = name('duplicates');
+    // A row's `duplicates` holds the repeats that came with it; a stored key counts those plus this arrival.
+    this.inserts = new EntityInsert(
+      dataSource,
+      NetcoreWebhookEvent,
+      ` ON CONFLICT (${name('idempotencyKey')}) DO UPDATE SET ${duplicates} = ${table}.${duplicates} + EXCLUDED.${duplicates} + 1 ` +
+        `RETURNING ${name('id')} AS "id"`,
+    );
   }
 
-  /** Inserts rows whose key is new; each statement returns the ids of the rows it inserted. */
+  /** Stores rows whose key is new and counts the others as duplicates; each statement returns the ids it touched. */
   insert(rows: NetcoreWebhookEvent[]): SqlStatement[] {
     return this.inserts.statements(rows);
-  }
-
-  /** Counts `by` more arrivals on the rows with these keys (events already stored). */
-  *incrementDuplicates(by: number, keys: string[]): Generator<SqlStatement> {
-    for (let i = 0; i < keys.length; i += MAX_KEYS_PER_STATEMENT) {
-      const chunk = keys.slice(i, i + MAX_KEYS_PER_STATEMENT);
-      yield sqlStatement(
-        this.dataSource,
-        (p) => `UPDATE ${this.table} SET ${this.duplicates} = ${this.duplicates} + ${p(by)} WHERE ${this.key} IN (${p.list(chunk)})`,
-      );
-    }
   }
 }

@@ -117,7 +117,8 @@ export class NetcoreIngestService {
 
     const result: NetcoreIngestResult = { accepted: stored.length, duplicates, rejected: rejectedCount };
     this.metrics?.batchStored(items.length, result, Date.now() - started);
-    this.logger.log(
+    // debug: a line per request is access-log volume; counts are in the metrics, refusals are warnings.
+    this.logger.debug(
       `Batch of ${items.length}: accepted=${result.accepted} duplicates=${result.duplicates} rejected=${result.rejected} ms=${Date.now() - started}`,
     );
     return result;
