@@ -10,7 +10,7 @@ import {
   buildWebhookPayload,
   type NetcoreDeliveryStatusItem,
 } from '../src';
-import { HostSinksModule, RecordingBillingSink } from './fixtures/recording-sinks';
+import { BatchingBillingSink, HostSinksModule, RecordingBillingSink } from './fixtures/recording-sinks';
 import { AT, REMARK, T0, expectedBillingCalls, lifecycle, permutations } from './support/lifecycle';
 import { processAgain } from './support/inbox-rows';
 import { startHostApp, type TestApp } from './support/test-app';
@@ -309,6 +309,39 @@ describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => 
     await redeliver(t, sent);
     await redeliver(t, sent);
     expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge']);
+  });
+});
+
+describe.each(DATABASES)('billing through a host sink that takes calls together (%s)', (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startHostApp(kind, { extras: { billingSink: { useClass: BatchingBillingSink } } });
+  });
+  afterAll(() => t?.close());
+
+  it('passes the charges, the voids and the restores of a batch in one call each', async () => {
+    const sink: BatchingBillingSink = t.app.get(NetcoreBillingSink);
+    const lifecycles = [0, 1, 2].map(() => lifecycle(['sent', 'failed', 'delivered']));
+    const ids = lifecycles.map((items) => items[0].ncmessage_id).sort();
+    for (const step of [0, 1, 2]) {
+      await postSigned(t.app, buildWebhookPayload(...lifecycles.map((items) => items[step]))).expect(200);
+      await t.settle();
+    }
+    expect(sink.batches.map((b) => ({ call: b.call, ncmessageIds: [...b.ncmessageIds].sort() }))).toEqual([
+      { call: 'charge', ncmessageIds: ids },
+      { call: 'void', ncmessageIds: ids },
+      { call: 'restore', ncmessageIds: ids },
+    ]);
+    for (const id of ids) expect(sink.callsFor(id).map((c) => c.call)).toEqual(['charge', 'void', 'restore']);
+  });
+
+  it('still makes a single call through the one-by-one method', async () => {
+    const sink: BatchingBillingSink = t.app.get(NetcoreBillingSink);
+    const before = sink.batches.length;
+    const [sent, failed] = lifecycle(['sent', 'failed']);
+    await deliverOneByOne(t, [sent, failed]);
+    expect(sink.batches.length).toBe(before);
+    expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge', 'void']);
   });
 });
 

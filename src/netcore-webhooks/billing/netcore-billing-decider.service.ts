@@ -12,7 +12,7 @@ import { upsertRounds } from '../database/upsert-rounds';
 import { NetcoreBillingState, type NetcoreBillingNotified } from '../entities/netcore-billing-state.entity';
 import type { NetcoreMessageEvent } from '../events/netcore-message.event';
 import { billingCall, decideBilling, notifiedAfter, type BillingCall } from './billing-decision';
-import { NetcoreBillingSink, type NetcoreBillingCharge } from './netcore-billing-sink.interface';
+import { NetcoreBillingSink, type NetcoreBillingCharge, type NetcoreBillingRestore, type NetcoreBillingVoid } from './netcore-billing-sink.interface';
 
 /** How long one worker may hold a message's sink call before another may take over (a crashed worker). */
 const CLAIM_MS = 30_000;
@@ -137,16 +137,19 @@ export class NetcoreBillingDecider {
         const call = billingCall(state.notified, decideBilling(state));
         return call ? [{ call, state }] : [];
       });
-      const charges = calls.filter((c) => c.call === 'charge');
-      const chargeTogether = charges.length > 1 && this.sink.chargeMany !== undefined;
-      if (chargeTogether) {
-        await this.sink.chargeMany!(charges.map((c) => this.charge(c.state)));
-        told.set('charged', charges.map((c) => c.state.ncmessageId));
+      // Calls of one kind go together when the sink takes them together (chargeMany, voidMany, restoreMany).
+      const together = new Set<BillingCall>();
+      for (const kind of ['charge', 'void', 'restore'] as const) {
+        const states = calls.filter((c) => c.call === kind).map((c) => c.state);
+        if (states.length < 2 || !(await this.callMany(kind, states))) continue;
+        together.add(kind);
+        const after = notifiedAfter(kind);
+        told.set(after, [...(told.get(after) ?? []), ...states.map((state) => state.ncmessageId)]);
       }
       let current = new Map(claimed.map((state) => [state.ncmessageId, state]));
       let renewedAt = now;
       for (const { call: planned, state } of calls) {
-        if (planned === 'charge' && chargeTogether) continue;
+        if (together.has(planned)) continue;
         if (Date.now() - renewedAt > CLAIM_MS / 3) {
           // Calls one by one can outlast the claim: renew it, re-read, and skip messages taken over meanwhile.
           current = await this.renew(token, [...current.keys()]);
@@ -244,16 +247,33 @@ export class NetcoreBillingDecider {
     };
   }
 
+  private voided(state: BillingView): NetcoreBillingVoid {
+    return { ncmessageId: state.ncmessageId, reason: state.failureReason ?? '', voidedAt: state.failedAt! };
+  }
+
+  private restored(state: BillingView): NetcoreBillingRestore {
+    return { ncmessageId: state.ncmessageId, deliveredAt: state.deliveredAt! };
+  }
+
   private call(call: BillingCall, state: BillingView): Promise<void> {
-    const { ncmessageId } = state;
     switch (call) {
       case 'charge':
         return this.sink.charge(this.charge(state));
       case 'void':
-        return this.sink.void({ ncmessageId, reason: state.failureReason ?? '', voidedAt: state.failedAt! });
+        return this.sink.void(this.voided(state));
       case 'restore':
-        return this.sink.restore({ ncmessageId, deliveredAt: state.deliveredAt! });
+        return this.sink.restore(this.restored(state));
     }
+  }
+
+  /** One call for several messages, when the sink has the method for it; false when it has not. */
+  private async callMany(call: BillingCall, states: BillingView[]): Promise<boolean> {
+    const { chargeMany, voidMany, restoreMany } = this.sink;
+    if (call === 'charge' && chargeMany) await chargeMany.call(this.sink, states.map((s) => this.charge(s)));
+    else if (call === 'void' && voidMany) await voidMany.call(this.sink, states.map((s) => this.voided(s)));
+    else if (call === 'restore' && restoreMany) await restoreMany.call(this.sink, states.map((s) => this.restored(s)));
+    else return false;
+    return true;
   }
 
   private table(): string {

@@ -38,7 +38,11 @@ export interface NetcoreBillingSink {
    */
   chargeMany?(charges: NetcoreBillingCharge[]): Promise<void>;
   void(voided: NetcoreBillingVoid): Promise<void>;
+  /** Optional: several voids at once, with the same meaning as calling `void` for each. Used when present. */
+  voidMany?(voids: NetcoreBillingVoid[]): Promise<void>;
   restore(restored: NetcoreBillingRestore): Promise<void>;
+  /** Optional: several restores at once, with the same meaning as calling `restore` for each. Used when present. */
+  restoreMany?(restores: NetcoreBillingRestore[]): Promise<void>;
 }
 
 /** Injection token of the billing sink (`@Inject(NetcoreBillingSink)`). */

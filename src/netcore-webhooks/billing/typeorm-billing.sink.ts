@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { insertOnConflict } from '../database/insert-on-conflict';
+import { runSqlStatements } from '../database/run-sql-steps';
+import { MAX_KEYS_PER_STATEMENT, sqlStatement } from '../database/sql-statement';
 import { NetcoreBillingRecord } from '../entities/netcore-billing-record.entity';
 import type {
   NetcoreBillingCharge,
@@ -32,21 +34,60 @@ export class TypeOrmBillingSink implements NetcoreBillingSink {
     );
   }
 
-  async void({ ncmessageId, reason, voidedAt }: NetcoreBillingVoid): Promise<void> {
-    await this.dataSource
-      .createQueryBuilder()
-      .update(NetcoreBillingRecord)
-      .set({ state: 'voided', voidedAt, voidReason: reason, updatedAt: new Date() })
-      .where("ncmessage_id = :ncmessageId AND state = 'charged'", { ncmessageId })
-      .execute();
+  async void(voided: NetcoreBillingVoid): Promise<void> {
+    await this.voidMany([voided]);
   }
 
-  async restore({ ncmessageId }: NetcoreBillingRestore): Promise<void> {
-    await this.dataSource
-      .createQueryBuilder()
-      .update(NetcoreBillingRecord)
-      .set({ state: 'charged', voidedAt: null, voidReason: null, updatedAt: new Date() })
-      .where("ncmessage_id = :ncmessageId AND state = 'voided'", { ncmessageId })
-      .execute();
+  /** Voids the charges that stand: one UPDATE ... FROM unnest on PostgreSQL, one transaction on SQLite. */
+  async voidMany(voids: NetcoreBillingVoid[]): Promise<void> {
+    if (!voids.length) return;
+    const t = this.table();
+    const updatedAt = Date.now();
+    const set = (voidedAt: string, reason: string) => `"state" = 'voided', "voided_at" = ${voidedAt}, "void_reason" = ${reason}`;
+    const statements =
+      this.dataSource.options.type === 'postgres'
+        ? [
+            sqlStatement(this.dataSource, (p) => {
+              const rows = `unnest(${p(voids.map((v) => v.ncmessageId))}::varchar[], ${p(voids.map((v) => v.voidedAt.getTime()))}::bigint[], ${p(voids.map((v) => v.reason))}::text[])`;
+              return (
+                `UPDATE ${t} SET ${set('v."voided_at"', 'v."reason"')}, "updated_at" = ${p(updatedAt)} FROM ${rows} AS v("ncmessage_id", "voided_at", "reason") ` +
+                `WHERE ${t}."ncmessage_id" = v."ncmessage_id" AND ${t}."state" = 'charged'`
+              );
+            }),
+          ]
+        : voids.map((v) =>
+            sqlStatement(
+              this.dataSource,
+              (p) => `UPDATE ${t} SET ${set(p(v.voidedAt.getTime()), p(v.reason))}, "updated_at" = ${p(updatedAt)} WHERE "ncmessage_id" = ${p(v.ncmessageId)} AND "state" = 'charged'`,
+            ),
+          );
+    await runSqlStatements(this.dataSource, statements);
+  }
+
+  async restore(restored: NetcoreBillingRestore): Promise<void> {
+    await this.restoreMany([restored]);
+  }
+
+  /** Makes voided charges stand again. */
+  async restoreMany(restores: NetcoreBillingRestore[]): Promise<void> {
+    const t = this.table();
+    const updatedAt = Date.now();
+    const statements = [];
+    for (let i = 0; i < restores.length; i += MAX_KEYS_PER_STATEMENT) {
+      const ids = restores.slice(i, i + MAX_KEYS_PER_STATEMENT).map((r) => r.ncmessageId);
+      statements.push(
+        sqlStatement(
+          this.dataSource,
+          (p) =>
+            `UPDATE ${t} SET "state" = 'charged', "voided_at" = NULL, "void_reason" = NULL, "updated_at" = ${p(updatedAt)} ` +
+            `WHERE "ncmessage_id" IN (${p.list(ids)}) AND "state" = 'voided'`,
+        ),
+      );
+    }
+    if (statements.length) await runSqlStatements(this.dataSource, statements);
+  }
+
+  private table(): string {
+    return `"${this.dataSource.getMetadata(NetcoreBillingRecord).tableName}"`;
   }
 }
