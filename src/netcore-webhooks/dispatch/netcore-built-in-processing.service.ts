@@ -2,14 +2,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { NetcoreAnalyticsSink } from '../analytics/netcore-analytics-sink.interface';
+import { TypeOrmAnalyticsSink } from '../analytics/typeorm-analytics.sink';
 import { NetcoreBillingDecider } from '../billing/netcore-billing-decider.service';
 import { runSqlSteps } from '../database/run-sql-steps';
 import type { NetcoreMessageEvent } from '../events/netcore-message.event';
 import { NetcoreMessageStateWriter } from '../messages/netcore-message-state.writer';
 
 /**
- * What the module itself does with every event, for a whole batch at once: message state and billing
- * facts in one transaction of multi-row upserts, then the billing sink calls, then the analytics sink.
+ * What the module itself does with every event, for a whole batch at once: message state, billing facts and
+ * (default sink) analytics facts in one transaction of multi-row upserts, then the billing sink calls, then a
+ * host's analytics sink.
  * Every step is idempotent and order-independent, so a batch that failed can be run again event by event.
  */
 @Injectable()
@@ -23,11 +25,16 @@ export class NetcoreBuiltInProcessing {
 
   async process(events: readonly NetcoreMessageEvent[]): Promise<void> {
     const { messages, billing } = this;
+    // The default analytics sink's statements join the transaction (not a subclass: it may record differently).
+    const ledger = Object.getPrototypeOf(this.analytics) === TypeOrmAnalyticsSink.prototype ? (this.analytics as TypeOrmAnalyticsSink) : null;
     const billingStates = await runSqlSteps(this.dataSource, function* () {
       yield* messages.steps(events);
-      return yield* billing.factSteps(events);
+      const states = yield* billing.factSteps(events);
+      if (ledger) yield* ledger.steps(events);
+      return states;
     });
     await billing.settle(billingStates);
+    if (ledger) return;
     if (this.analytics.recordMany) await this.analytics.recordMany(events);
     else for (const event of events) await this.analytics.record(event);
   }
