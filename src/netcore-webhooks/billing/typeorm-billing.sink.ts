@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { insertOnConflict } from '../database/insert-on-conflict';
+import { buildInsertOnConflict } from '../database/insert-on-conflict';
 import { runSqlStatements } from '../database/run-sql-steps';
 import { MAX_KEYS_PER_STATEMENT, sqlStatement } from '../database/sql-statement';
 import { NetcoreBillingRecord } from '../entities/netcore-billing-record.entity';
@@ -26,12 +26,9 @@ export class TypeOrmBillingSink implements NetcoreBillingSink {
 
   async chargeMany(charges: NetcoreBillingCharge[]): Promise<void> {
     const updatedAt = new Date();
-    await insertOnConflict(
-      this.dataSource.manager,
-      NetcoreBillingRecord,
-      charges.map((charge) => ({ ...charge, state: 'charged', voidedAt: null, voidReason: null, updatedAt })),
-      '("ncmessage_id") DO NOTHING',
-    );
+    const rows = charges.map((charge) => ({ ...charge, state: 'charged' as const, voidedAt: null, voidReason: null, updatedAt }));
+    const statements = buildInsertOnConflict(this.dataSource.manager, NetcoreBillingRecord, rows, '("ncmessage_id") DO NOTHING');
+    if (statements.length) await runSqlStatements(this.dataSource, statements);
   }
 
   async void(voided: NetcoreBillingVoid): Promise<void> {
