@@ -6,13 +6,14 @@ import { DataSource } from 'typeorm';
 import { commutativeSet } from '../database/commutative-set';
 import { buildInsertOnConflict } from '../database/insert-on-conflict';
 import { runSqlStatements } from '../database/run-sql-steps';
-import { sqlStatement, type Bind } from '../database/sql-statement';
+import { MAX_KEYS_PER_STATEMENT, sqlStatement, type Bind } from '../database/sql-statement';
 import type { SqlRows, SqlStatement, SqlSteps } from '../database/sql-steps';
 import { upsertRounds } from '../database/upsert-rounds';
 import { NetcoreBillingState, type NetcoreBillingNotified } from '../entities/netcore-billing-state.entity';
 import type { NetcoreMessageEvent } from '../events/netcore-message.event';
 import { billingCall, decideBilling, notifiedAfter, type BillingCall } from './billing-decision';
 import { NetcoreBillingSink, type NetcoreBillingCharge, type NetcoreBillingRestore, type NetcoreBillingVoid } from './netcore-billing-sink.interface';
+import { TypeOrmBillingSink } from './typeorm-billing.sink';
 
 /** How long one worker may hold a message's sink call before another may take over (a crashed worker). */
 const CLAIM_MS = 30_000;
@@ -80,10 +81,13 @@ const isHeld = (state: BillingView, now: number) => state.claimedUntil !== null 
 /**
  * Turns events into billing decisions and tells the sink each decision once.
  *
- * 1. `factSteps`: the events' facts are folded into `netcore_billing_states` by upserts with commutative
+ * 1. `steps`: the events' facts are folded into `netcore_billing_states` by upserts with commutative
  *    clauses: concurrent events of a message serialize on its row, and the facts (hence the decision) come
- *    out the same in any order. No read-modify-write in JS.
- * 2. `settle`: the messages whose sink is behind the decision and that nobody holds are claimed together
+ *    out the same in any order. No read-modify-write in JS. When the sink is the module's own ledger
+ *    (`TypeOrmBillingSink`), telling it is a write in the same database: the decisions are recorded in the
+ *    ledger and in `notified` by the same transaction, under the row locks the upserts took, so no claim is
+ *    needed and a crash loses the facts and the ledger entry together.
+ * 2. `settle` (a host's sink): the messages whose sink is behind the decision and that nobody holds are claimed together
  *    (one conditional UPDATE with an expiring claim, so a crashed worker does not block them forever; its
  *    RETURNING is the re-read under the claim), the sink is called, what it was told is recorded and the
  *    claims are released. A message found held is waited for and looked at again: the holder may be telling
@@ -92,14 +96,27 @@ const isHeld = (state: BillingView, now: number) => state.claimedUntil !== null 
 @Injectable()
 export class NetcoreBillingDecider {
   private upsertSql?: string;
+  /** The sink when it is the module's own ledger (not a subclass: that may record differently). */
+  private readonly ledger: TypeOrmBillingSink | null;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(NetcoreBillingSink) private readonly sink: NetcoreBillingSink,
-  ) {}
+  ) {
+    this.ledger = Object.getPrototypeOf(sink) === TypeOrmBillingSink.prototype ? (sink as TypeOrmBillingSink) : null;
+  }
+
+  /**
+   * Statements that fold the events' facts in (and, with the ledger as sink, record the decisions); answers the
+   * touched messages' rows that `settle` must still bring the sink up to date for, after the transaction.
+   */
+  *steps(events: readonly NetcoreMessageEvent[]): SqlSteps<BillingView[]> {
+    const states = yield* this.factSteps(events);
+    return this.ledger ? yield* this.recordSteps(states, this.ledger) : states;
+  }
 
   /** Statements that fold the events' facts in; answers each touched message's row after the last of them. */
-  *factSteps(events: readonly NetcoreMessageEvent[]): SqlSteps<BillingView[]> {
+  private *factSteps(events: readonly NetcoreMessageEvent[]): SqlSteps<BillingView[]> {
     const facts = events.map(billingFacts).filter((f) => f !== null);
     const states = new Map<string, BillingView>();
     for (const round of upsertRounds(facts, (f) => f.ncmessageId!)) {
@@ -109,6 +126,40 @@ export class NetcoreBillingDecider {
       }
     }
     return [...states.values()];
+  }
+
+  /**
+   * Tells the ledger the decisions due for `states`, whose rows this transaction locked by upserting them, and
+   * records what it was told. Answers the states it leaves to `settle`: those another worker's claim holds.
+   */
+  private *recordSteps(states: readonly BillingView[], ledger: TypeOrmBillingSink): SqlSteps<BillingView[]> {
+    const now = Date.now();
+    const held: BillingView[] = [];
+    const due = new Map<BillingCall, BillingView[]>();
+    for (const state of states) {
+      if (isHeld(state, now)) {
+        held.push(state);
+        continue;
+      }
+      const call = billingCall(state.notified, decideBilling(state));
+      if (call) due.set(call, [...(due.get(call) ?? []), state]);
+    }
+    yield* ledger.chargeStatements((due.get('charge') ?? []).map((state) => this.charge(state)));
+    yield* ledger.voidStatements((due.get('void') ?? []).map((state) => this.voided(state)));
+    yield* ledger.restoreStatements((due.get('restore') ?? []).map((state) => this.restored(state)));
+    const told = new Map<NetcoreBillingNotified, string[]>();
+    for (const [call, called] of due) {
+      const after = notifiedAfter(call);
+      told.set(after, [...(told.get(after) ?? []), ...called.map((state) => state.ncmessageId)]);
+    }
+    const t = this.table();
+    for (const [notified, ids] of told) {
+      for (let i = 0; i < ids.length; i += MAX_KEYS_PER_STATEMENT) {
+        const chunk = ids.slice(i, i + MAX_KEYS_PER_STATEMENT);
+        yield sqlStatement(this.dataSource, (p) => `UPDATE ${t} SET "notified" = ${p(notified)} WHERE "ncmessage_id" IN (${p.list(chunk)})`);
+      }
+    }
+    return held;
   }
 
   /** Returns once the sink is up to date with every fact committed before the call, for each of `states`. */
@@ -196,7 +247,7 @@ export class NetcoreBillingDecider {
 
   /**
    * `UPDATE t SET <set> WHERE <where>`. On PostgreSQL the rows are first locked in key order (a materialized
-   * CTE, `FOR UPDATE`, optionally `SKIP LOCKED`), the order `factSteps` locks them in, so a claim or release
+   * CTE, `FOR UPDATE`, optionally `SKIP LOCKED`), the order `steps` locks them in, so a claim or release
    * of many rows and a concurrent batch of facts cannot deadlock.
    */
   private orderedUpdate(

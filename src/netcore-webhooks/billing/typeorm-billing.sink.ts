@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { buildInsertOnConflict } from '../database/insert-on-conflict';
 import { runSqlStatements } from '../database/run-sql-steps';
 import { MAX_KEYS_PER_STATEMENT, sqlStatement } from '../database/sql-statement';
+import type { SqlStatement } from '../database/sql-steps';
 import { NetcoreBillingRecord } from '../entities/netcore-billing-record.entity';
 import type {
   NetcoreBillingCharge,
@@ -25,51 +26,65 @@ export class TypeOrmBillingSink implements NetcoreBillingSink {
   }
 
   async chargeMany(charges: NetcoreBillingCharge[]): Promise<void> {
-    const updatedAt = new Date();
-    const rows = charges.map((charge) => ({ ...charge, state: 'charged' as const, voidedAt: null, voidReason: null, updatedAt }));
-    const statements = buildInsertOnConflict(this.dataSource.manager, NetcoreBillingRecord, rows, '("ncmessage_id") DO NOTHING');
-    if (statements.length) await runSqlStatements(this.dataSource, statements);
+    await this.run(this.chargeStatements(charges));
   }
 
   async void(voided: NetcoreBillingVoid): Promise<void> {
     await this.voidMany([voided]);
   }
 
-  /** Voids the charges that stand: one UPDATE ... FROM unnest on PostgreSQL, one transaction on SQLite. */
   async voidMany(voids: NetcoreBillingVoid[]): Promise<void> {
-    if (!voids.length) return;
-    const t = this.table();
-    const updatedAt = Date.now();
-    const set = (voidedAt: string, reason: string) => `"state" = 'voided', "voided_at" = ${voidedAt}, "void_reason" = ${reason}`;
-    const statements =
-      this.dataSource.options.type === 'postgres'
-        ? [
-            sqlStatement(this.dataSource, (p) => {
-              const rows = `unnest(${p(voids.map((v) => v.ncmessageId))}::varchar[], ${p(voids.map((v) => v.voidedAt.getTime()))}::bigint[], ${p(voids.map((v) => v.reason))}::text[])`;
-              return (
-                `UPDATE ${t} SET ${set('v."voided_at"', 'v."reason"')}, "updated_at" = ${p(updatedAt)} FROM ${rows} AS v("ncmessage_id", "voided_at", "reason") ` +
-                `WHERE ${t}."ncmessage_id" = v."ncmessage_id" AND ${t}."state" = 'charged'`
-              );
-            }),
-          ]
-        : voids.map((v) =>
-            sqlStatement(
-              this.dataSource,
-              (p) => `UPDATE ${t} SET ${set(p(v.voidedAt.getTime()), p(v.reason))}, "updated_at" = ${p(updatedAt)} WHERE "ncmessage_id" = ${p(v.ncmessageId)} AND "state" = 'charged'`,
-            ),
-          );
-    await runSqlStatements(this.dataSource, statements);
+    await this.run(this.voidStatements(voids));
   }
 
   async restore(restored: NetcoreBillingRestore): Promise<void> {
     await this.restoreMany([restored]);
   }
 
-  /** Makes voided charges stand again. */
   async restoreMany(restores: NetcoreBillingRestore[]): Promise<void> {
+    await this.run(this.restoreStatements(restores));
+  }
+
+  /**
+   * The statements behind each call, for `runSqlSteps`: the module records its billing decisions with them in
+   * the transaction that folds in the facts, when this is the billing sink.
+   */
+  chargeStatements(charges: readonly NetcoreBillingCharge[]): SqlStatement[] {
+    const updatedAt = new Date();
+    const rows = charges.map((charge) => ({ ...charge, state: 'charged' as const, voidedAt: null, voidReason: null, updatedAt }));
+    return buildInsertOnConflict(this.dataSource.manager, NetcoreBillingRecord, rows, '("ncmessage_id") DO NOTHING');
+  }
+
+  /** Voids the charges that stand: one UPDATE ... FROM unnest on PostgreSQL, a prepared statement per row on SQLite. */
+  voidStatements(voids: readonly NetcoreBillingVoid[]): SqlStatement[] {
+    if (!voids.length) return [];
     const t = this.table();
     const updatedAt = Date.now();
-    const statements = [];
+    const set = (voidedAt: string, reason: string) => `"state" = 'voided', "voided_at" = ${voidedAt}, "void_reason" = ${reason}`;
+    if (this.dataSource.options.type === 'postgres') {
+      return [
+        sqlStatement(this.dataSource, (p) => {
+          const rows = `unnest(${p(voids.map((v) => v.ncmessageId))}::varchar[], ${p(voids.map((v) => v.voidedAt.getTime()))}::bigint[], ${p(voids.map((v) => v.reason))}::text[])`;
+          return (
+            `UPDATE ${t} SET ${set('v."voided_at"', 'v."reason"')}, "updated_at" = ${p(updatedAt)} FROM ${rows} AS v("ncmessage_id", "voided_at", "reason") ` +
+            `WHERE ${t}."ncmessage_id" = v."ncmessage_id" AND ${t}."state" = 'charged'`
+          );
+        }),
+      ];
+    }
+    return voids.map((v) =>
+      sqlStatement(
+        this.dataSource,
+        (p) => `UPDATE ${t} SET ${set(p(v.voidedAt.getTime()), p(v.reason))}, "updated_at" = ${p(updatedAt)} WHERE "ncmessage_id" = ${p(v.ncmessageId)} AND "state" = 'charged'`,
+      ),
+    );
+  }
+
+  /** Makes voided charges stand again. */
+  restoreStatements(restores: readonly NetcoreBillingRestore[]): SqlStatement[] {
+    const t = this.table();
+    const updatedAt = Date.now();
+    const statements: SqlStatement[] = [];
     for (let i = 0; i < restores.length; i += MAX_KEYS_PER_STATEMENT) {
       const ids = restores.slice(i, i + MAX_KEYS_PER_STATEMENT).map((r) => r.ncmessageId);
       statements.push(
@@ -81,6 +96,10 @@ export class TypeOrmBillingSink implements NetcoreBillingSink {
         ),
       );
     }
+    return statements;
+  }
+
+  private async run(statements: SqlStatement[]): Promise<void> {
     if (statements.length) await runSqlStatements(this.dataSource, statements);
   }
 

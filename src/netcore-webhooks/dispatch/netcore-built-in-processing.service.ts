@@ -10,8 +10,8 @@ import { NetcoreMessageStateWriter } from '../messages/netcore-message-state.wri
 
 /**
  * What the module itself does with every event, for a whole batch at once: message state, billing facts and
- * (default sink) analytics facts in one transaction of multi-row upserts, then the billing sink calls, then a
- * host's analytics sink.
+ * the default sinks' records (ledger entries, analytics facts) in one transaction of multi-row statements,
+ * then a host's billing sink calls, then a host's analytics sink.
  * Every step is idempotent and order-independent, so a batch that failed can be run again event by event.
  */
 @Injectable()
@@ -26,15 +26,15 @@ export class NetcoreBuiltInProcessing {
   async process(events: readonly NetcoreMessageEvent[]): Promise<void> {
     const { messages, billing } = this;
     // The default analytics sink's statements join the transaction (not a subclass: it may record differently).
-    const ledger = Object.getPrototypeOf(this.analytics) === TypeOrmAnalyticsSink.prototype ? (this.analytics as TypeOrmAnalyticsSink) : null;
-    const billingStates = await runSqlSteps(this.dataSource, function* () {
+    const defaultAnalytics = Object.getPrototypeOf(this.analytics) === TypeOrmAnalyticsSink.prototype ? (this.analytics as TypeOrmAnalyticsSink) : null;
+    const unsettled = await runSqlSteps(this.dataSource, function* () {
       yield* messages.steps(events);
-      const states = yield* billing.factSteps(events);
-      if (ledger) yield* ledger.steps(events);
+      const states = yield* billing.steps(events);
+      if (defaultAnalytics) yield* defaultAnalytics.steps(events);
       return states;
     });
-    await billing.settle(billingStates);
-    if (ledger) return;
+    await billing.settle(unsettled);
+    if (defaultAnalytics) return;
     if (this.analytics.recordMany) await this.analytics.recordMany(events);
     else for (const event of events) await this.analytics.record(event);
   }
