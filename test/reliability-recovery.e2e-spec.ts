@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource, In } from 'typeorm';
 import {
@@ -8,6 +9,7 @@ import {
   buildWebhookPayload,
   type NetcoreWebhooksOptions,
 } from '../src';
+import { InboxClaimStore } from '../src/netcore-webhooks/dispatch/inbox-claim.store';
 import { FaultPlan } from './fixtures/reliability/fault-plan';
 import { FIXTURE_LEDGER, FixtureEffect } from './fixtures/reliability/ledger.entities';
 import { LEDGER_PROVIDERS } from './fixtures/reliability/ledger.listener';
@@ -110,6 +112,44 @@ describe.each(DATABASES)('recovery (%s)', (kind) => {
       expect(await inbox.findOneByOrFail({ id: locked.id })).toMatchObject({ state: 'processed' });
     } finally {
       await other.end();
+    }
+  });
+
+  (kind === 'postgres' ? it : it.skip)('records outcomes locking rows in idempotency-key order, as an insert of a retried webhook locks them', async () => {
+    const t = await boot({ recovery: { sweepIntervalMs: 60_000 } });
+    await t.settle();
+    const claim = { claimedBy: randomUUID(), lockedUntil: new Date(Date.now() + 60_000) };
+    // First by idempotency key, last by id and by position in the table: an UPDATE scanning by id or in table
+    // order would lock `last` first.
+    const first = Object.assign(inboxRow(buildDeliveryStatus({ ncmessage_id: `a-${randomUUID()}` }), claim), { id: `z-${randomUUID()}`.slice(0, 36) });
+    const last = Object.assign(inboxRow(buildDeliveryStatus({ ncmessage_id: `z-${randomUUID()}` }), claim), { id: `a-${randomUUID()}`.slice(0, 36) });
+    await insertInboxRows(t.app.get(DataSource), [last]);
+    await insertInboxRows(t.app.get(DataSource), [first]);
+    const url = (db.options as { url: string }).url;
+    const [holder, probe] = [new Client({ connectionString: url }), new Client({ connectionString: url })];
+    await Promise.all([holder.connect(), probe.connect()]);
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT "id" FROM "netcore_webhook_events" WHERE "id" = $1 FOR UPDATE', [first.id]);
+      const stored = (row: NetcoreWebhookEvent) => ({ id: row.id, status: row.status, raw: {}, claim: claim.claimedBy, leaseUntil: claim.lockedUntil.getTime() });
+      const marking = t.app.get(InboxClaimStore).markProcessed([stored(last), stored(first)]);
+      await waitFor('the update to wait for the held row', async () => {
+        const { rows } = await probe.query(`SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        return rows[0].n > 0;
+      });
+      // While it waits for `first`, it holds nothing after it in key order.
+      await probe.query('BEGIN');
+      await expect(probe.query('SELECT "id" FROM "netcore_webhook_events" WHERE "id" = $1 FOR UPDATE NOWAIT', [last.id])).resolves.toBeDefined();
+      await probe.query('ROLLBACK');
+      await holder.query('COMMIT');
+      await marking;
+      const { inbox } = tables(t.app);
+      expect(await inbox.findBy({ id: In([first.id, last.id]) })).toEqual([
+        expect.objectContaining({ state: 'processed', claimedBy: null }),
+        expect.objectContaining({ state: 'processed', claimedBy: null }),
+      ]);
+    } finally {
+      await Promise.all([holder.end(), probe.end()]);
     }
   });
 
