@@ -1,7 +1,7 @@
 'use strict';
 /*
  * npm run bench [-- --duration 10 --connections 50 --events 1,10,100 --databases sqlite,postgres
- *                   --adapters express,fastify --warmup 2 --cpu-prof --update-readme]
+ *                   --adapters express,fastify --rounds 3 --warmup 2 --cpu-prof --update-readme]
  *
  * Starts the demo app (dist/main.js: signature verification and database on) and a bare Nest app on the
  * same adapter (HTTP_ADAPTER: Express, then Fastify) as separate processes, drives each in turn with autocannon in its own process (bare, then
@@ -37,6 +37,7 @@ function parseArgs(argv) {
     warmup: 2,
     connections: 50,
     events: [1, 10, 100],
+    rounds: 3,
     databases: process.env.DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'],
     adapters: ['express', 'fastify'],
     cpuProf: false,
@@ -53,6 +54,7 @@ function parseArgs(argv) {
     if (a === '--duration') args.duration = Number(value());
     else if (a === '--warmup') args.warmup = Number(value());
     else if (a === '--connections') args.connections = Number(value());
+    else if (a === '--rounds') args.rounds = Number(value());
     else if (a === '--events') args.events = value().split(',').map(Number);
     else if (a === '--databases') args.databases = value().split(',');
     else if (a === '--adapters') args.adapters = value().split(',');
@@ -70,6 +72,7 @@ function parseArgs(argv) {
     throw new Error('--databases postgres needs DATABASE_URL (a role that may CREATE DATABASE; a fresh database is created)');
   }
   if (args.events.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--events takes positive integers');
+  if (!Number.isInteger(args.rounds) || args.rounds < 1) throw new Error('--rounds takes a positive integer');
   return args;
 }
 
@@ -294,16 +297,18 @@ function markdown(result) {
       `TypeORM ${m.versions.typeorm}, better-sqlite3 ${m.versions['better-sqlite3']} (SQLite ${m.sqlite})` +
       (m.postgres ? `, PostgreSQL ${m.postgres}` : '') +
       `. ${result.options.connections} connections, ${result.options.duration} s per run after a ` +
-      `${result.options.warmup} s warm-up. Server and load generator (autocannon) share the same ${m.cores} cores.`,
+      `${result.options.warmup} s warm-up; ${result.options.rounds ?? 1} round(s) of bare then module per case, and each row is ` +
+      `the round with the median ratio (all its figures from that round). Server and load generator (autocannon) share the same ${m.cores} cores.`,
     '',
-    '| adapter | database | events/req | bare req/s | module req/s | ratio | events/s | p50 | p99 | p99 on open connections | backlog drained after | end-to-end events/s | server CPU per event (bare per request) | RSS before → after | targets |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| adapter | database | events/req | bare req/s | module req/s | ratio | ratio per round | events/s | p50 | p99 | p99 on open connections | backlog drained after | end-to-end events/s | server CPU per event (bare per request) | RSS before → after | targets |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const c of result.cases) {
     const v = verdicts(c);
     const targets = v.length ? v.map((x) => `${x.ok ? 'PASS' : 'MISS'} ${x.what} ${x.measured} (${x.target})`).join('; ') : '-';
     lines.push(
       `| ${c.adapter} | ${c.database} | ${c.eventsPerRequest} | ${fmt(c.bare.reqPerSec)} | ${fmt(c.module.reqPerSec)} | ${c.ratio.toFixed(2)} | ` +
+        `${(c.rounds ?? [c]).map((r) => r.ratio.toFixed(2)).join(', ')} | ` +
         `${fmt(c.module.eventsPerSec)} | ${c.module.p50} ms | ${c.module.p99} ms | ${c.module.p99OpenConnections ?? '-'} ms | ` +
         `${c.drainSec === null ? 'not drained' : `${c.drainSec.toFixed(2)} s`} | ${fmt(c.endToEndEventsPerSec)} | ` +
         `${fmt(c.serverCpuUsPerEvent)} µs (${fmt(c.bareCpuUsPerRequest)} µs) | ` +
@@ -354,6 +359,55 @@ function updateReadme(table) {
   writeFileSync(readme, `${text.slice(0, i + start.length)}\n${table}\n${text.slice(j)}`);
 }
 
+/** One round of a case: the bare app, then the module, then the module's backlog drained. */
+async function runRound({ label, bare, server, inbox, common, idPrefix, drainTimeout }) {
+  const { eventsPerRequest } = common;
+  log(`${label}: bare Nest`);
+  const bareCpu = cpuSeconds(bare.pid);
+  const bareLoad = summarise(await runLoad({ ...common, port: bare.port, idPrefix: `${idPrefix}b` }), eventsPerRequest);
+  bareLoad.cpuUsPerRequest = ((cpuSeconds(bare.pid) - bareCpu) * 1e6) / Math.max(1, bareLoad.ok);
+  const before = await inbox.counts();
+  const rssBeforeMb = rssMb(server.pid);
+  log(`${label}: module`);
+  const started = Date.now();
+  const moduleCpu = cpuSeconds(server.pid);
+  const moduleLoad = summarise(await runLoad({ ...common, port: server.port, idPrefix: `${idPrefix}m` }), eventsPerRequest);
+  const loadEnded = Date.now();
+  const atEnd = await inbox.counts();
+  const { drainSec, counts } = await waitForDrain(inbox, loadEnded, drainTimeout);
+  // Server CPU for ingest and processing of this run's events, per event (drain included).
+  const moduleCpuSec = cpuSeconds(server.pid) - moduleCpu;
+  const rssAfterMb = rssMb(server.pid);
+  const total = (c) => Object.values(c).reduce((a, b) => a + b, 0);
+  const stored = total(counts) - total(before);
+  const processed = (counts.processed ?? 0) - (before.processed ?? 0);
+  const c = {
+    bare: bareLoad,
+    module: moduleLoad,
+    ratio: moduleLoad.reqPerSec / bareLoad.reqPerSec,
+    storedEvents: stored,
+    pendingAtLoadEnd: atEnd.pending ?? 0,
+    drainSec,
+    processedEvents: processed,
+    failedOrDead: (counts.failed ?? 0) + (counts.dead ?? 0),
+    endToEndEventsPerSec: drainSec === null ? null : processed / ((loadEnded - started) / 1000 + drainSec),
+    rssBeforeMb,
+    rssAfterMb,
+    serverCpuUsPerEvent: (moduleCpuSec * 1e6) / Math.max(1, moduleLoad.ok * eventsPerRequest),
+    bareCpuUsPerRequest: bareLoad.cpuUsPerRequest,
+  };
+  log(
+    `${label}: bare ${fmt(bareLoad.reqPerSec)} req/s; module ${fmt(moduleLoad.reqPerSec)} req/s (${c.ratio.toFixed(2)}), ` +
+      `${fmt(moduleLoad.eventsPerSec)} events/s, p50 ${moduleLoad.p50} ms, p99 ${moduleLoad.p99} ms ` +
+      `(${moduleLoad.p99OpenConnections} ms on open connections), ` +
+      `non-2xx ${moduleLoad.non2xx}, errors ${moduleLoad.errors}; pending at end ${c.pendingAtLoadEnd}, ` +
+      `drained after ${drainSec === null ? 'TIMEOUT' : `${drainSec.toFixed(2)} s`}, stored ${stored}, processed ${processed}, ` +
+      `failed ${c.failedOrDead}; RSS ${rssBeforeMb} -> ${rssAfterMb} MB; server CPU ${fmt(c.serverCpuUsPerEvent)} µs/event ` +
+      `(bare ${fmt(c.bareCpuUsPerRequest)} µs/request)`,
+  );
+  return c;
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (!existsSync(join(ROOT, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run npm run build (npm run bench does)');
@@ -402,53 +456,21 @@ async function main() {
               await runLoad({ ...common, duration: args.warmup, port: server.port, idPrefix: `${idPrefix}w1` });
               await waitForDrain(inbox, Date.now(), args.drainTimeout);
             }
-            log(`${label}: bare Nest`);
-            const bareCpu = cpuSeconds(bare.pid);
-            const bareLoad = summarise(await runLoad({ ...common, port: bare.port, idPrefix: `${idPrefix}b` }), eventsPerRequest);
-            bareLoad.cpuUsPerRequest = ((cpuSeconds(bare.pid) - bareCpu) * 1e6) / Math.max(1, bareLoad.ok);
-            const before = await inbox.counts();
-            const rssBeforeMb = rssMb(server.pid);
-            log(`${label}: module`);
-            const started = Date.now();
-            const moduleCpu = cpuSeconds(server.pid);
-            const moduleLoad = summarise(await runLoad({ ...common, port: server.port, idPrefix: `${idPrefix}m` }), eventsPerRequest);
-            const loadEnded = Date.now();
-            const atEnd = await inbox.counts();
-            const { drainSec, counts } = await waitForDrain(inbox, loadEnded, args.drainTimeout);
-            // Server CPU for ingest and processing of this run's events, per event (drain included).
-            const moduleCpuSec = cpuSeconds(server.pid) - moduleCpu;
-            const rssAfterMb = rssMb(server.pid);
-            const total = (c) => Object.values(c).reduce((a, b) => a + b, 0);
-            const stored = total(counts) - total(before);
-            const processed = (counts.processed ?? 0) - (before.processed ?? 0);
+            // Rounds of (bare, module): the row shows the round with the median ratio, every figure from that round.
+            const rounds = [];
+            for (let round = 1; round <= args.rounds; round++) {
+              const tag = args.rounds > 1 ? ` (round ${round}/${args.rounds})` : '';
+              rounds.push(await runRound({ label: label + tag, bare, server, inbox, common, idPrefix: `${idPrefix}r${round}`, drainTimeout: args.drainTimeout }));
+            }
+            const byRatio = [...rounds].sort((a, b) => a.ratio - b.ratio);
             const c = {
               adapter,
               database,
               eventsPerRequest,
-              bare: bareLoad,
-              module: moduleLoad,
-              ratio: moduleLoad.reqPerSec / bareLoad.reqPerSec,
-              storedEvents: stored,
-              pendingAtLoadEnd: atEnd.pending ?? 0,
-              drainSec,
-              processedEvents: processed,
-              failedOrDead: (counts.failed ?? 0) + (counts.dead ?? 0),
-              endToEndEventsPerSec: drainSec === null ? null : processed / ((loadEnded - started) / 1000 + drainSec),
-              rssBeforeMb,
-              rssAfterMb,
-              serverCpuUsPerEvent: (moduleCpuSec * 1e6) / Math.max(1, moduleLoad.ok * eventsPerRequest),
-              bareCpuUsPerRequest: bareLoad.cpuUsPerRequest,
+              ...byRatio[Math.floor((byRatio.length - 1) / 2)],
+              rounds: rounds.map((r) => ({ ratio: r.ratio, bareReqPerSec: r.bare.reqPerSec, moduleReqPerSec: r.module.reqPerSec, p99: r.module.p99, drainSec: r.drainSec })),
             };
             cases.push(c);
-            log(
-              `${label}: bare ${fmt(bareLoad.reqPerSec)} req/s; module ${fmt(moduleLoad.reqPerSec)} req/s (${c.ratio.toFixed(2)}), ` +
-                `${fmt(moduleLoad.eventsPerSec)} events/s, p50 ${moduleLoad.p50} ms, p99 ${moduleLoad.p99} ms ` +
-                `(${moduleLoad.p99OpenConnections} ms on open connections), ` +
-                `non-2xx ${moduleLoad.non2xx}, errors ${moduleLoad.errors}; pending at end ${c.pendingAtLoadEnd}, ` +
-                `drained after ${drainSec === null ? 'TIMEOUT' : `${drainSec.toFixed(2)} s`}, stored ${stored}, processed ${processed}, ` +
-                `failed ${c.failedOrDead}; RSS ${rssBeforeMb} -> ${rssAfterMb} MB; server CPU ${fmt(c.serverCpuUsPerEvent)} µs/event ` +
-                `(bare ${fmt(c.bareCpuUsPerRequest)} µs/request)`,
-            );
           } finally {
             await inbox.close();
             await server.stop();
