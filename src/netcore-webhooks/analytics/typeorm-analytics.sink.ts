@@ -86,7 +86,6 @@ export class TypeOrmAnalyticsSink implements NetcoreAnalyticsSink {
   }
 
   /** Failed events carry no pricing: the category comes from the message's earliest event that has one. */
-  /** The category of each message's first non-failed event stored (a failure carries no pricing). */
   private *knownCategories(ncmessageIds: string[]): SqlSteps<Map<string, string>> {
     const found = new Map<string, string>();
     const ids = [...new Set(ncmessageIds)];
