@@ -165,8 +165,10 @@ function runLoad({ port, duration, connections, eventsPerRequest, idPrefix }) {
 }
 
 const COUNTS_SQL = 'SELECT state, COUNT(*) AS n FROM netcore_webhook_events GROUP BY state';
-// Polled while draining: the backlog's partial index (the query repeats its predicate), not a scan of every row.
-const PENDING_SQL = `SELECT COUNT(*) AS n FROM netcore_webhook_events WHERE "state" IN ('pending', 'failed')`;
+// Polled every 100 ms while draining: whether any row is left, from the first entry of the backlog's partial
+// index (the query repeats its predicate). Counting the backlog instead took 50 ms of PostgreSQL's CPU per poll
+// under a 100,000-row backlog, a third of a core taken from the drain it measures.
+const PENDING_SQL = `SELECT EXISTS (SELECT 1 FROM netcore_webhook_events WHERE "state" IN ('pending', 'failed')) AS n`;
 
 /** Counts inbox rows by state, from outside the server (a second SQLite connection, or a pg client). */
 async function openInbox(kind, location) {
@@ -179,8 +181,8 @@ async function openInbox(kind, location) {
         const rows = open().prepare(COUNTS_SQL).all();
         return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
       },
-      async pending() {
-        return Number(open().prepare(PENDING_SQL).get().n);
+      async anyPending() {
+        return Boolean(open().prepare(PENDING_SQL).get().n);
       },
       async close() {
         db?.close();
@@ -195,9 +197,9 @@ async function openInbox(kind, location) {
       const { rows } = await client.query(COUNTS_SQL);
       return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
     },
-    async pending() {
+    async anyPending() {
       const { rows } = await client.query(PENDING_SQL);
-      return Number(rows[0].n);
+      return Boolean(rows[0].n);
     },
     async close() {
       await client.end();
@@ -236,12 +238,12 @@ async function createPostgresDatabase(adminUrl) {
 /** Polls the inbox until no row is pending; returns seconds after the load stopped, and the final counts. */
 async function waitForDrain(inbox, loadEnded, timeoutSec) {
   const deadline = loadEnded + timeoutSec * 1000;
-  let pending = await inbox.pending();
-  while (pending > 0 && Date.now() < deadline) {
+  let pending = await inbox.anyPending();
+  while (pending && Date.now() < deadline) {
     await sleep(100);
-    pending = await inbox.pending();
+    pending = await inbox.anyPending();
   }
-  const drainSec = pending === 0 ? (Date.now() - loadEnded) / 1000 : null;
+  const drainSec = pending ? null : (Date.now() - loadEnded) / 1000;
   return { drainSec, counts: await inbox.counts() };
 }
 

@@ -93,6 +93,43 @@ describe.each(DATABASES)('recovery (%s)', (kind) => {
     expect(b.app.get(FaultPlan).calls).toBeGreaterThan(0);
   });
 
+  it('claims from a given creation time on, leaving older due rows to a claim without it', async () => {
+    const t = await boot({ recovery: { sweepIntervalMs: 60_000 } });
+    await t.settle();
+    const base = Date.now() - 60_000;
+    const rows = Array.from({ length: 6 }, (_, i) => Object.assign(inboxRow(), { createdAt: new Date(base + i * 1000) }));
+    await insertInboxRows(t.app.get(DataSource), rows);
+    const claims = t.app.get(InboxClaimStore);
+
+    const later = await claims.claimDue(100, base + 3000);
+    expect(later.events.map((e) => e.id)).toEqual(rows.slice(3).map((r) => r.id));
+    expect(later.newest).toBe(base + 5000);
+    const rest = await claims.claimDue(100);
+    expect(rest.events.map((e) => e.id)).toEqual(rows.slice(0, 3).map((r) => r.id));
+    expect((await claims.claimDue(100)).events).toEqual([]);
+  });
+
+  it('starts each further claim of a sweep at the newest row it claimed, past the rows held by live leases', async () => {
+    const t = await boot({ recovery: { sweepIntervalMs: 60_000, batchSize: 4 } });
+    await t.settle();
+    const base = Date.now() - 60_000;
+    const held = Array.from({ length: 5 }, (_, i) =>
+      Object.assign(inboxRow(buildDeliveryStatus(), { claimedBy: 'live-instance', lockedUntil: new Date(Date.now() + 3_600_000) }), {
+        createdAt: new Date(base + i),
+      }),
+    );
+    const free = Array.from({ length: 10 }, (_, i) => Object.assign(inboxRow(), { createdAt: new Date(base + 1000 + i) }));
+    await insertInboxRows(t.app.get(DataSource), [...held, ...free]);
+    const claims = t.app.get(InboxClaimStore);
+    const claimDue = jest.spyOn(claims, 'claimDue');
+
+    expect(await t.app.get(NetcoreRecoverySweeper).sweep()).toBe(10);
+    expect(claimDue.mock.calls.map(([, from]) => from)).toEqual([undefined, base + 1003, base + 1007]);
+    const { inbox } = tables(t.app);
+    await waitFor('the free rows processed', async () => (await inbox.countBy({ id: In(free.map((r) => r.id)), state: 'processed' })) === 10);
+    expect(await inbox.countBy({ id: In(held.map((r) => r.id)), claimedBy: 'live-instance', state: 'pending' })).toBe(5);
+  });
+
   (kind === 'postgres' ? it : it.skip)('skips rows another transaction is claiming instead of waiting for them (SKIP LOCKED)', async () => {
     const t = await boot({ recovery: { sweepIntervalMs: 60_000 } });
     await t.settle();

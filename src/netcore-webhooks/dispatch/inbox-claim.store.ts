@@ -19,6 +19,13 @@ export interface InboxClaim {
   lockedUntil: Date;
 }
 
+export interface DueClaim {
+  /** Oldest first. */
+  events: StoredEvent[];
+  /** `created_at` of the newest row claimed (epoch ms): where the next claim of the same sweep may start. */
+  newest?: number;
+}
+
 const ERROR_LIMIT = 2000;
 const CLAIMABLE = UNPROCESSED_INBOX_ROWS;
 
@@ -44,13 +51,17 @@ export class InboxClaimStore {
    * conditional UPDATE that returns them. PostgreSQL picks the rows in a materialized CTE with FOR UPDATE SKIP
    * LOCKED: concurrent sweeps skip each other's rows instead of queueing, and the LIMIT holds (a subquery in
    * `IN (...)` may be run again by the planner, claiming more rows than asked, slowly).
+   * With `from` (a `newest` of an earlier claim), rows created before it are not looked at.
    */
-  async claimDue(limit: number): Promise<StoredEvent[]> {
+  async claimDue(limit: number, from?: number): Promise<DueClaim> {
     const now = Date.now();
     const claim = this.newClaim(now);
     const t = this.table();
     const statement = sqlStatement(this.dataSource, (p) => {
-      const due = () => `${CLAIMABLE} AND COALESCE("next_attempt_at", 0) <= ${p(now)} AND COALESCE("locked_until", 0) <= ${p(now)}`;
+      // Functions, not strings: SQLite binds by position, so each placeholder is made where the text puts it.
+      const after = () => (from === undefined ? '' : ` AND "created_at" >= ${p(from)}`);
+      const due = () =>
+        `${CLAIMABLE}${after()} AND COALESCE("next_attempt_at", 0) <= ${p(now)} AND COALESCE("locked_until", 0) <= ${p(now)}`;
       const set = () => `SET "claimed_by" = ${p(claim.claimedBy)}, "locked_until" = ${p(claim.lockedUntil.getTime())}`;
       const returning = `RETURNING ${t}."id", ${t}."status", ${t}."payload", ${t}."created_at"`;
       if (this.dataSource.options.type === 'postgres') {
@@ -63,15 +74,15 @@ export class InboxClaimStore {
       return `${update}WHERE "id" IN (SELECT "id" FROM ${t} WHERE ${due()} ORDER BY "created_at" LIMIT ${p(limit)}) ${returning}`;
     });
     const [rows] = await runSqlStatements(this.dataSource, [statement]);
-    return rows
-      .sort((a, b) => Number(a.created_at) - Number(b.created_at))
-      .map((row) => ({
-        id: String(row.id),
-        status: String(row.status),
-        raw: JSON.parse(String(row.payload)) as Record<string, unknown>,
-        claim: claim.claimedBy,
-        leaseUntil: claim.lockedUntil.getTime(),
-      }));
+    rows.sort((a, b) => Number(a.created_at) - Number(b.created_at));
+    const events = rows.map((row) => ({
+      id: String(row.id),
+      status: String(row.status),
+      raw: JSON.parse(String(row.payload)) as Record<string, unknown>,
+      claim: claim.claimedBy,
+      leaseUntil: claim.lockedUntil.getTime(),
+    }));
+    return { events, newest: rows.length ? Number(rows[rows.length - 1].created_at) : from };
   }
 
   /** Records rows as processed, each only while its own claim still holds (one statement per 500 rows). */
