@@ -30,3 +30,11 @@ export function createSinkProvider<T>(
   if (typeof option.useFactory !== 'function') throw new NetcoreWebhooksConfigurationError(`'${optionName}.useFactory' must be a function.`);
   return { provide: token, useFactory: option.useFactory, inject: option.inject ?? [] };
 }
+
+/**
+ * `sink` when it is exactly an instance of the module's own `Default` sink class, else null: the module may then
+ * run that sink's statements inside its own transaction. A subclass may record differently, so it is not.
+ */
+export function asDefaultSink<T extends object>(sink: object, Default: Type<T>): T | null {
+  return Object.getPrototypeOf(sink) === Default.prototype ? (sink as T) : null;
+}

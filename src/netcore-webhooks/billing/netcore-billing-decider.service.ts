@@ -11,6 +11,7 @@ import type { SqlRows, SqlStatement, SqlSteps } from '../database/sql-steps';
 import { upsertRounds } from '../database/upsert-rounds';
 import { NetcoreBillingState, type NetcoreBillingNotified } from '../entities/netcore-billing-state.entity';
 import type { NetcoreMessageEvent } from '../events/netcore-message.event';
+import { asDefaultSink } from '../netcore-sink-provider';
 import { billingCall, decideBilling, notifiedAfter, type BillingCall } from './billing-decision';
 import { NetcoreBillingSink, type NetcoreBillingCharge, type NetcoreBillingRestore, type NetcoreBillingVoid } from './netcore-billing-sink.interface';
 import { TypeOrmBillingSink } from './typeorm-billing.sink';
@@ -103,7 +104,7 @@ export class NetcoreBillingDecider {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(NetcoreBillingSink) private readonly sink: NetcoreBillingSink,
   ) {
-    this.ledger = Object.getPrototypeOf(sink) === TypeOrmBillingSink.prototype ? (sink as TypeOrmBillingSink) : null;
+    this.ledger = asDefaultSink(sink, TypeOrmBillingSink);
   }
 
   /**

@@ -7,6 +7,7 @@ import { NetcoreBillingDecider } from '../billing/netcore-billing-decider.servic
 import { runSqlSteps } from '../database/run-sql-steps';
 import type { NetcoreMessageEvent } from '../events/netcore-message.event';
 import { NetcoreMessageStateWriter } from '../messages/netcore-message-state.writer';
+import { asDefaultSink } from '../netcore-sink-provider';
 
 /**
  * What the module itself does with every event, for a whole batch at once: message state, billing facts and
@@ -26,7 +27,7 @@ export class NetcoreBuiltInProcessing {
   async process(events: readonly NetcoreMessageEvent[]): Promise<void> {
     const { messages, billing } = this;
     // The default analytics sink's statements join the transaction (not a subclass: it may record differently).
-    const defaultAnalytics = Object.getPrototypeOf(this.analytics) === TypeOrmAnalyticsSink.prototype ? (this.analytics as TypeOrmAnalyticsSink) : null;
+    const defaultAnalytics = asDefaultSink(this.analytics, TypeOrmAnalyticsSink);
     const unsettled = await runSqlSteps(this.dataSource, function* () {
       yield* messages.steps(events);
       const states = yield* billing.steps(events);
