@@ -1,9 +1,10 @@
 import type { AddressInfo } from 'node:net';
+import { generate } from 'selfsigned';
 import request from 'supertest';
 import { NetcoreSecurityStats, buildDeliveryStatus, buildWebhookPayload, signNetcorePayload } from '../src';
 import { Test } from '@nestjs/testing';
 import { HostAppModule } from './fixtures/host-app.module';
-import { startHostApp, type TestApp } from './support/test-app';
+import { ADAPTERS, startHostApp, type TestApp } from './support/test-app';
 import { DATABASES, createTestDatabase } from './support/test-databases';
 import { TEST_SECRET, WEBHOOK_PATH } from './support/webhook-client';
 
@@ -99,6 +100,30 @@ describe.each(DATABASES)('source restrictions (%s)', (kind) => {
     it('accepts X-Forwarded-Proto: https from a proxy the app trusts (TLS terminated in front)', async () => {
       await post(proxied, 'https').expect(200);
       await post(proxied, 'http').expect(403);
+    });
+
+    it.each(ADAPTERS)('accepts a webhook the app itself received over TLS, with no proxy in front (%s)', async (adapter) => {
+      const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
+        keySize: 2048,
+        extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
+      });
+      const t = await startHostApp(kind, { webhooks: { requireHttps: true } }, { adapter, https: { key: pems.private, cert: pems.cert } });
+      try {
+        await t.app.listen(0, '127.0.0.1');
+        const { port } = t.app.getHttpServer().address() as AddressInfo;
+        const body = JSON.stringify(buildWebhookPayload(buildDeliveryStatus()));
+        const res = await request(`https://127.0.0.1:${port}`)
+          .post(WEBHOOK_PATH)
+          .ca(pems.cert)
+          .set('content-type', 'application/json')
+          .set('x-netcore-signature', signNetcorePayload(body, TEST_SECRET))
+          .send(body);
+        expect(res.status).toBe(200);
+        expect(res.body).toEqual({ accepted: 1, duplicates: 0, rejected: 0 });
+        expect(t.app.get(NetcoreSecurityStats).count('https_required')).toBe(0);
+      } finally {
+        await t.close();
+      }
     });
   });
 });

@@ -40,13 +40,15 @@ export interface HttpOptions {
   migrations?: (new () => MigrationInterface)[];
   /** Overrides of the TypeORM options (e.g. a proxy's URL, a busy timeout). */
   database?: Record<string, unknown>;
+  /** Serve HTTPS with this key and certificate (PEM): Express's `httpsOptions`, Fastify's `https` option. */
+  https?: { key: string; cert: string };
 }
 
 /** Boots the fixture host app on a fresh database, on Express or Fastify. */
 export async function startHostApp(
   kind: DatabaseKind,
   options: Omit<HostAppOptions, 'database'> = {},
-  { rawBody = true, logger = ['error'], adapter = 'express', bodyLimit, prepare, db: shared, entities = [], migrations = [], database = {} }: HttpOptions = {},
+  { rawBody = true, logger = ['error'], adapter = 'express', bodyLimit, prepare, db: shared, entities = [], migrations = [], database = {}, https }: HttpOptions = {},
 ): Promise<TestApp> {
   if (adapter === 'fastify' && prepare) throw new Error('startHostApp: prepare() is for Express; use bodyLimit on Fastify');
   const db = shared ?? (await createTestDatabase(kind));
@@ -62,7 +64,7 @@ export async function startHostApp(
   }).compile();
   let app: INestApplication;
   if (adapter === 'fastify') {
-    const fastify = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(bodyLimit ? { bodyLimit } : {}), {
+    const fastify = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter({ ...(bodyLimit ? { bodyLimit } : {}), ...(https ? { https } : {}) }), {
       rawBody,
       logger,
     });
@@ -70,7 +72,7 @@ export async function startHostApp(
     await fastify.getHttpAdapter().getInstance().ready();
     app = fastify;
   } else {
-    const express = moduleRef.createNestApplication<NestExpressApplication>({ rawBody, logger });
+    const express = moduleRef.createNestApplication<NestExpressApplication>({ rawBody, logger, ...(https ? { httpsOptions: https } : {}) });
     if (bodyLimit) express.useBodyParser('json', { limit: bodyLimit });
     prepare?.(express);
     await express.init();
