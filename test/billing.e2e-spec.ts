@@ -137,6 +137,50 @@ describe.each(DATABASES)('billing with the default ledger (%s)', (kind) => {
     expect(await billing().findOne(items[0].ncmessage_id)).toMatchObject({ state: 'voided', voidReason: REMARK });
   });
 
+  it('rolls the ledger entry back with its batch when a later statement of the transaction fails, and charges once on retry', async () => {
+    const [sent] = lifecycle(['sent']);
+    const ds = t.app.get(DataSource);
+    const failFactsOf = async (ncmessageId: string | null) => {
+      await ds.query('DELETE FROM "test_fact_faults"');
+      if (ncmessageId) await ds.query(`INSERT INTO "test_fact_faults" ("ncmessage_id") VALUES (${kind === 'postgres' ? '$1' : '?'})`, [ncmessageId]);
+    };
+    // The analytics fact is written after the ledger entry, in the same transaction: a fault there must undo both.
+    if (kind === 'postgres') {
+      await ds.query('CREATE TABLE "test_fact_faults" ("ncmessage_id" varchar PRIMARY KEY)');
+      await ds.query(
+        `CREATE FUNCTION test_fail_fact() RETURNS trigger AS $$ BEGIN ` +
+          `IF EXISTS (SELECT 1 FROM "test_fact_faults" WHERE "ncmessage_id" = NEW."ncmessage_id") THEN RAISE EXCEPTION 'injected fault'; END IF; ` +
+          `RETURN NEW; END $$ LANGUAGE plpgsql`,
+      );
+      await ds.query('CREATE TRIGGER test_fail_fact BEFORE INSERT ON "netcore_analytics_events" FOR EACH ROW EXECUTE FUNCTION test_fail_fact()');
+    } else {
+      await ds.query('CREATE TABLE "test_fact_faults" ("ncmessage_id" varchar PRIMARY KEY)');
+      await ds.query(
+        'CREATE TRIGGER test_fail_fact BEFORE INSERT ON "netcore_analytics_events" ' +
+          'WHEN EXISTS (SELECT 1 FROM "test_fact_faults" WHERE "ncmessage_id" = NEW."ncmessage_id") ' +
+          "BEGIN SELECT RAISE(ABORT, 'injected fault'); END",
+      );
+    }
+    try {
+      await failFactsOf(sent.ncmessage_id);
+      await deliverOneByOne(t, [sent]);
+      const inbox = ds.getRepository(NetcoreWebhookEvent);
+      expect(await inbox.findOneByOrFail({ ncmessageId: sent.ncmessage_id })).toMatchObject({ state: 'failed', attempts: 1 });
+      expect(await billing().findOne(sent.ncmessage_id)).toBeNull();
+      expect(await ds.getRepository(NetcoreBillingState).findOneBy({ ncmessageId: sent.ncmessage_id })).toBeNull();
+
+      await failFactsOf(null);
+      await redeliver(t, sent);
+      await redeliver(t, sent);
+      expect(await billing().findOne(sent.ncmessage_id)).toMatchObject({ state: 'charged', chargedAt: new Date(Number(sent.received_at) * 1000) });
+      expect(await ds.getRepository(NetcoreBillingState).findOneByOrFail({ ncmessageId: sent.ncmessage_id })).toMatchObject({ notified: 'charged' });
+    } finally {
+      await ds.query('DROP TRIGGER test_fail_fact' + (kind === 'postgres' ? ' ON "netcore_analytics_events"' : ''));
+      if (kind === 'postgres') await ds.query('DROP FUNCTION test_fail_fact()');
+      await ds.query('DROP TABLE "test_fact_faults"');
+    }
+  });
+
   it('totals charges by category and pricing model over a time range, charged minus voided', async () => {
     const day = 1_700_000_000; // a range no other test of this suite uses
     const base = { status: 'sent', received_at: String(day) };
