@@ -137,14 +137,15 @@ describe.each(DATABASES)('billing with the default ledger (%s)', (kind) => {
     expect(await billing().findOne(items[0].ncmessage_id)).toMatchObject({ state: 'voided', voidReason: REMARK });
   });
 
-  it('rolls the ledger entry back with its batch when a later statement of the transaction fails, and charges once on retry', async () => {
+  it('charges once when the analytics statements of its batch fail, and records the analytics on retry', async () => {
     const [sent] = lifecycle(['sent']);
     const ds = t.app.get(DataSource);
     const failFactsOf = async (ncmessageId: string | null) => {
       await ds.query('DELETE FROM "test_fact_faults"');
       if (ncmessageId) await ds.query(`INSERT INTO "test_fact_faults" ("ncmessage_id") VALUES (${kind === 'postgres' ? '$1' : '?'})`, [ncmessageId]);
     };
-    // The analytics fact is written after the ledger entry, in the same transaction: a fault there must undo both.
+    // The analytics fact is written after the ledger entry, in the same transaction: a fault there must not undo
+    // the billing (state and billing are recorded again without it), and the event fails for analytics' retry.
     if (kind === 'postgres') {
       await ds.query('CREATE TABLE "test_fact_faults" ("ncmessage_id" varchar PRIMARY KEY)');
       await ds.query(
@@ -166,19 +167,30 @@ describe.each(DATABASES)('billing with the default ledger (%s)', (kind) => {
       await deliverOneByOne(t, [sent]);
       const inbox = ds.getRepository(NetcoreWebhookEvent);
       expect(await inbox.findOneByOrFail({ ncmessageId: sent.ncmessage_id })).toMatchObject({ state: 'failed', attempts: 1 });
-      expect(await billing().findOne(sent.ncmessage_id)).toBeNull();
-      expect(await ds.getRepository(NetcoreBillingState).findOneBy({ ncmessageId: sent.ncmessage_id })).toBeNull();
+      expect(await billing().findOne(sent.ncmessage_id)).toMatchObject({ state: 'charged' });
+      expect(await ds.query('SELECT 1 FROM "netcore_analytics_events" WHERE "ncmessage_id" = ' + (kind === 'postgres' ? '$1' : '?'), [sent.ncmessage_id])).toEqual([]);
 
       await failFactsOf(null);
       await redeliver(t, sent);
       await redeliver(t, sent);
       expect(await billing().findOne(sent.ncmessage_id)).toMatchObject({ state: 'charged', chargedAt: new Date(Number(sent.received_at) * 1000) });
       expect(await ds.getRepository(NetcoreBillingState).findOneByOrFail({ ncmessageId: sent.ncmessage_id })).toMatchObject({ notified: 'charged' });
+      expect(await ds.query('SELECT 1 FROM "netcore_analytics_events" WHERE "ncmessage_id" = ' + (kind === 'postgres' ? '$1' : '?'), [sent.ncmessage_id])).toHaveLength(1);
+      expect(await inbox.findOneByOrFail({ ncmessageId: sent.ncmessage_id })).toMatchObject({ state: 'processed' });
     } finally {
       await ds.query('DROP TRIGGER test_fail_fact' + (kind === 'postgres' ? ' ON "netcore_analytics_events"' : ''));
       if (kind === 'postgres') await ds.query('DROP FUNCTION test_fail_fact()');
       await ds.query('DROP TABLE "test_fact_faults"');
     }
+  });
+
+  it('voids the charge of a message whose failed event carries a source the analytics columns refuse (analytics never holds billing back)', async () => {
+    const [sent, failed] = lifecycle(['sent', 'failed']);
+    await deliverOneByOne(t, [sent]);
+    expect(await billing().findOne(sent.ncmessage_id)).toMatchObject({ state: 'charged' });
+    await postSigned(t.app, buildWebhookPayload({ ...failed, source: 's'.repeat(200) })).expect(200);
+    await t.settle();
+    expect(await billing().findOne(sent.ncmessage_id)).toMatchObject({ state: 'voided' });
   });
 
   it('totals charges by category and pricing model over a time range, charged minus voided', async () => {

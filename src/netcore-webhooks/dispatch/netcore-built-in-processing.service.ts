@@ -25,18 +25,31 @@ export class NetcoreBuiltInProcessing {
   ) {}
 
   async process(events: readonly NetcoreMessageEvent[]): Promise<void> {
-    const { messages, billing } = this;
     // The default analytics sink's statements join the transaction (not a subclass: it may record differently).
     const defaultAnalytics = asDefaultSink(this.analytics, TypeOrmAnalyticsSink);
-    const unsettled = await runSqlSteps(this.dataSource, function* () {
-      yield* messages.steps(events);
-      const states = yield* billing.steps(events);
-      if (defaultAnalytics) yield* defaultAnalytics.steps(events);
-      return states;
-    });
-    await billing.settle(unsettled);
-    if (defaultAnalytics) return;
+    if (defaultAnalytics) {
+      let unsettled: Awaited<ReturnType<NetcoreBuiltInProcessing['record']>> | undefined;
+      try {
+        unsettled = await this.record(events, defaultAnalytics);
+      } catch {
+        // Analytics must never hold billing back (a value its columns refuse would fail every retry): state and
+        // billing are recorded again on their own below, then analytics alone, whose error fails the event.
+      }
+      if (unsettled) return this.billing.settle(unsettled);
+    }
+    await this.billing.settle(await this.record(events, null));
     if (this.analytics.recordMany) await this.analytics.recordMany(events);
     else for (const event of events) await this.analytics.record(event);
+  }
+
+  /** Message state and billing facts (and `analytics`' statements, when given) in one transaction. */
+  private record(events: readonly NetcoreMessageEvent[], analytics: TypeOrmAnalyticsSink | null) {
+    const { messages, billing } = this;
+    return runSqlSteps(this.dataSource, function* () {
+      yield* messages.steps(events);
+      const states = yield* billing.steps(events);
+      if (analytics) yield* analytics.steps(events);
+      return states;
+    });
   }
 }
