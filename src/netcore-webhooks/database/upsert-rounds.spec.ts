@@ -1,4 +1,4 @@
-import { upsertRounds } from './upsert-rounds';
+import { compareKeys, upsertRounds } from './upsert-rounds';
 
 describe('upsertRounds', () => {
   const key = (item: { id: string }) => item.id;
@@ -26,5 +26,14 @@ describe('upsertRounds', () => {
 
   it('answers no round for no items', () => {
     expect(upsertRounds([], key)).toEqual([]);
+  });
+});
+
+describe('compareKeys', () => {
+  const utf8Order = (a: string, b: string) => Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b)));
+
+  it('orders keys as PostgreSQL\'s COLLATE "C" does (UTF-8 bytes), also for U+E000-U+FFFF against emoji', () => {
+    const keys = ['\uFFFD-a', '\uFFFD\uFFFD-a', '\u{1F600}-a', 'a', 'ab', '', 'é', '\uE000', '\u{10000}', 'z|1|2', 'z'];
+    for (const a of keys) for (const b of keys) expect([a, b, Math.sign(compareKeys(a, b))]).toEqual([a, b, utf8Order(a, b)]);
   });
 });

@@ -17,7 +17,23 @@ export function upsertRounds<T>(items: readonly T[], key: (item: T) => string): 
   return rounds;
 }
 
-/** Code-unit order, the same in every process (localeCompare is not). */
+/**
+ * Code-point order, which is UTF-8 byte order: PostgreSQL's `COLLATE "C"`, the order the claim and billing
+ * updates lock rows in, so a batch insert and those updates lock in one order (localeCompare differs by
+ * process). Plain `<` is UTF-16 order, which puts U+E000-U+FFFF after astral characters (found by review).
+ */
 export function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+/** Surrogates (astral code points) above U+E000-U+FFFF; everything else keeps its order. */
+function codePointRank(unit: number): number {
+  return unit >= 0xd800 ? (unit >= 0xe000 ? unit - 0x800 : unit + 0x2000) : unit;
 }
