@@ -28,13 +28,10 @@ export class NetcoreBuiltInProcessing {
     // The default analytics sink's statements join the transaction (not a subclass: it may record differently).
     const defaultAnalytics = asDefaultSink(this.analytics, TypeOrmAnalyticsSink);
     if (defaultAnalytics) {
-      let unsettled: Awaited<ReturnType<NetcoreBuiltInProcessing['record']>> | undefined;
-      try {
-        unsettled = await this.record(events, defaultAnalytics);
-      } catch {
-        // Analytics must never hold billing back (a value its columns refuse would fail every retry): state and
-        // billing are recorded again on their own below, then analytics alone, whose error fails the event.
-      }
+      // Analytics must never hold billing back (a value its columns refuse would fail every retry): if this
+      // fails, state and billing are recorded again on their own below, then analytics alone, whose error
+      // fails the event for a retry.
+      const unsettled = await this.record(events, defaultAnalytics).catch(() => null);
       if (unsettled) return this.billing.settle(unsettled);
     }
     await this.billing.settle(await this.record(events, null));
