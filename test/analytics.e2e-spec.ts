@@ -192,6 +192,28 @@ describe.each(DATABASES)('analytics (%s)', (kind) => {
     }
   });
 
+  it('counts an event whose source is longer than the analytics columns under its first 128 characters', async () => {
+    const t = await startHostApp(kind);
+    try {
+      const long = `partner-${'x'.repeat(300)}`;
+      const [sent, failed] = lifecycle(['sent', 'failed']).map((item) => ({ ...item, source: long }));
+      for (const item of [sent, failed]) {
+        await postSigned(t.app, buildWebhookPayload(item)).expect(200);
+        await t.settle();
+      }
+      const inbox = t.app.get(DataSource).getRepository(NetcoreWebhookEvent);
+      expect((await inbox.findBy({ ncmessageId: sent.ncmessage_id })).map((row) => row.state)).toEqual(['processed', 'processed']);
+      const day = new Date(Number(sent.received_at) * 1000).toISOString().slice(0, 10);
+      const analytics = t.app.get(NetcoreAnalyticsService);
+      for (const source of [long, long.slice(0, 128)]) {
+        expect((await analytics.summary({ from: day, to: day, source })).funnel).toMatchObject({ sent: 1, failed: 1 });
+      }
+      expect((await analytics.summary({ from: day, to: day, source: long.slice(0, 127) })).funnel).toMatchObject({ sent: 0, failed: 0 });
+    } finally {
+      await t.close();
+    }
+  });
+
   it('answers 404 at the summary endpoint when no admin token is configured', async () => {
     const t = await startHostApp(kind);
     try {

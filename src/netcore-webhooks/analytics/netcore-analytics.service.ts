@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { namedQuery } from '../database/named-query';
 import { NetcoreAnalyticsDailyCount } from '../entities/netcore-analytics-daily-count.entity';
 import { NetcoreAnalyticsEvent } from '../entities/netcore-analytics-event.entity';
+import { analyticsSource } from './analytics-source';
 import type { NetcoreAnalyticsQuery, NetcoreAnalyticsSummary, NetcoreTimingFigures } from './netcore-analytics-summary';
 import { isUtcDay } from './utc-day';
 
@@ -103,7 +104,8 @@ export class NetcoreAnalyticsService {
   }
 
   private parameters({ from, to, source, category }: NetcoreAnalyticsQuery): Record<string, string> {
-    return { from, to, ...(source !== undefined ? { source } : {}), ...(category !== undefined ? { category } : {}) };
+    // A source is counted under its first characters only (see analyticsSource): the full value finds it too.
+    return { from, to, ...(source !== undefined ? { source: analyticsSource(source) } : {}), ...(category !== undefined ? { category } : {}) };
   }
 
   private filters(alias: string, query: NetcoreAnalyticsQuery): string {

@@ -10,6 +10,7 @@ import { NetcoreAnalyticsDailyCount } from '../entities/netcore-analytics-daily-
 import { NetcoreAnalyticsEvent } from '../entities/netcore-analytics-event.entity';
 import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
 import type { NetcoreMessageEvent } from '../events/netcore-message.event';
+import { analyticsSource } from './analytics-source';
 import type { NetcoreAnalyticsSink } from './netcore-analytics-sink.interface';
 import { utcDay } from './utc-day';
 
@@ -53,7 +54,7 @@ export class TypeOrmAnalyticsSink implements NetcoreAnalyticsSink {
         status: event.status,
         day: utcDay(event.receivedAt),
         category: event.pricing?.category ?? categories.get(event.ncmessageId) ?? '',
-        source: event.source ?? '',
+        source: analyticsSource(event.source),
         receivedAt: event.receivedAt,
         remark: event.statusRemark ?? '',
       });

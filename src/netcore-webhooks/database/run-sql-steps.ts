@@ -60,7 +60,7 @@ async function sqliteIdle(db: SqliteHandle): Promise<void> {
 
 /**
  * Runs `steps` in one transaction and returns its result; any error rolls the whole unit back. A unit that
- * yields no statement opens no connection; one whose first statement is marked `last` runs it alone.
+ * yields no statement opens no connection.
  *
  * better-sqlite3: TypeORM shares one connection between every caller, and an `await` inside a transaction
  * lets other code's statements join it. So the unit runs synchronously (no await between BEGIN and COMMIT),
@@ -83,12 +83,6 @@ export async function runSqlSteps<T>(dataSource: DataSource, steps: () => SqlSte
   const runner = dataSource.createQueryRunner('master');
   try {
     await runner.connect();
-    if (next.value.last) {
-      const result = await runner.query(next.value.sql, next.value.parameters, true);
-      next = unit.next((result.records ?? []) as SqlRows);
-      if (!next.done) throw new Error('runSqlSteps: a statement marked last was followed by another');
-      return next.value;
-    }
     await runner.startTransaction();
     try {
       while (!next.done) {
@@ -106,12 +100,25 @@ export async function runSqlSteps<T>(dataSource: DataSource, steps: () => SqlSte
   }
 }
 
-/** Runs fixed statements in one transaction (see `runSqlSteps`); answers each one's rows. */
-export function runSqlStatements(dataSource: DataSource, statements: readonly SqlStatement[]): Promise<SqlRows[]> {
-  const all = statements.length === 1 ? [{ ...statements[0], last: true }] : statements;
+/**
+ * Runs fixed statements in one transaction (see `runSqlSteps`); answers each one's rows. A single statement
+ * runs on PostgreSQL without BEGIN/COMMIT (one statement is atomic on its own): one round trip instead of
+ * three. Decided from the whole list, so no unit can run a statement alone and then add another.
+ */
+export async function runSqlStatements(dataSource: DataSource, statements: readonly SqlStatement[]): Promise<SqlRows[]> {
+  if (statements.length === 1 && !sqliteHandle(dataSource)) {
+    const runner = dataSource.createQueryRunner('master');
+    try {
+      await runner.connect();
+      const result = await runner.query(statements[0].sql, statements[0].parameters, true);
+      return [(result.records ?? []) as SqlRows];
+    } finally {
+      await runner.release();
+    }
+  }
   return runSqlSteps(dataSource, function* () {
     const results: SqlRows[] = [];
-    for (const statement of all) results.push(yield statement);
+    for (const statement of statements) results.push(yield statement);
     return results;
   });
 }

@@ -2,11 +2,6 @@
 export interface SqlStatement {
   sql: string;
   parameters: unknown[];
-  /**
-   * Nothing follows it in its unit. A unit whose first statement is also its last runs on PostgreSQL without
-   * BEGIN/COMMIT (one statement is atomic on its own): one round trip instead of three.
-   */
-  last?: boolean;
 }
 
 /** Rows a statement returned (`RETURNING`, `SELECT`); empty for statements that return none. */

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { ANALYTICS_SOURCE_LENGTH } from './netcore-analytics-event.entity';
 import { bigintNumber } from './epoch-ms.transformer';
 
 /** Messages that reached `status` on `day` (UTC), per pricing category and source. */
@@ -13,7 +14,7 @@ export class NetcoreAnalyticsDailyCount {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   category!: string;
 
-  @PrimaryColumn({ type: 'varchar', length: 128 })
+  @PrimaryColumn({ type: 'varchar', length: ANALYTICS_SOURCE_LENGTH })
   source!: string;
 
   @Column({ type: 'bigint', transformer: bigintNumber })

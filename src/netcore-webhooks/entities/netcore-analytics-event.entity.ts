@@ -1,6 +1,9 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { epochMs } from './epoch-ms.transformer';
 
+/** Characters of `source` the analytics tables keep (Netcore sets no limit; the message row keeps it whole). */
+export const ANALYTICS_SOURCE_LENGTH = 128;
+
 /**
  * One row per message and status, from the first event of that status that was recorded: the unit the
  * funnel counts ("messages delivered"), and the timestamps the timing figures are computed from.
@@ -23,7 +26,7 @@ export class NetcoreAnalyticsEvent {
   @Column({ type: 'varchar', length: 64 })
   category!: string;
 
-  @Column({ type: 'varchar', length: 128 })
+  @Column({ type: 'varchar', length: ANALYTICS_SOURCE_LENGTH })
   source!: string;
 
   @Column({ name: 'received_at', type: 'bigint', transformer: epochMs })

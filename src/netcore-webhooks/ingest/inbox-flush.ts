@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { buildInsertOnConflict } from '../database/insert-on-conflict';
-import type { SqlStatement, SqlSteps } from '../database/sql-steps';
+import type { SqlRows, SqlStatement } from '../database/sql-steps';
 import { compareKeys } from '../database/upsert-rounds';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
 import type { InboxStatements } from './inbox-statements';
@@ -14,16 +14,19 @@ interface KeyOwner {
   later: number;
 }
 
+/** The statements of one inbox flush, and how to read their rows back as each write's result. */
+export interface InboxFlush {
+  statements: SqlStatement[];
+  /** Per write, the events it stored first, from the rows each statement returned (in statement order). */
+  results(rows: readonly SqlRows[]): InboxWriteResult[];
+}
+
 /**
  * Stores several requests' writes in one transaction (group commit) and says, per write, which events it
  * stored first. Same outcome as running the writes one after another in order: the first write to bring a
  * key stores it, every other arrival of that key is counted on the row as a duplicate.
  */
-export function* flushInbox(
-  writes: InboxWrite[],
-  statements: InboxStatements,
-  manager: EntityManager,
-): SqlSteps<InboxWriteResult[]> {
+export function planInboxFlush(writes: InboxWrite[], statements: InboxStatements, manager: EntityManager): InboxFlush {
   const owners = new Map<string, KeyOwner>();
   writes.forEach((write, w) => {
     for (const pending of write.rows) {
@@ -35,23 +38,22 @@ export function* flushInbox(
   // One lock order for every transaction (PostgreSQL): concurrent flushes wait on each other, never deadlock.
   const ordered = [...owners.values()].sort((a, b) => compareKeys(a.pending.row.idempotencyKey, b.pending.row.idempotencyKey));
   for (const owner of ordered) owner.pending.row.duplicates = owner.pending.repeats + owner.later;
-
   const inserts = statements.insert(ordered.map((o) => o.pending.row));
-  const all = [...inserts, ...deadLetterStatements(writes, manager)];
-  if (all.length === 1) all[0] = { ...all[0], last: true };
-  const inserted = new Set<string>();
-  for (const [i, statement] of all.entries()) {
-    const rows = yield statement;
-    if (i < inserts.length) for (const r of rows) inserted.add(String(r.id));
-  }
 
-  const results: InboxWriteResult[] = writes.map(() => []);
-  for (const owner of owners.values()) {
-    if (!inserted.has(owner.pending.row.id)) continue;
-    const { row, raw } = owner.pending;
-    results[owner.write].push({ id: row.id, status: row.status, raw });
-  }
-  return results;
+  return {
+    statements: [...inserts, ...deadLetterStatements(writes, manager)],
+    results(rows) {
+      const inserted = new Set<string>();
+      for (const r of rows.slice(0, inserts.length).flat()) inserted.add(String(r.id));
+      const results: InboxWriteResult[] = writes.map(() => []);
+      for (const owner of owners.values()) {
+        if (!inserted.has(owner.pending.row.id)) continue;
+        const { row, raw } = owner.pending;
+        results[owner.write].push({ id: row.id, status: row.status, raw });
+      }
+      return results;
+    },
+  };
 }
 
 /** Upserts rejected items by fingerprint; the same bad item sent again only counts an occurrence. */

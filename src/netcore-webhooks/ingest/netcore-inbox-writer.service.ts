@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { runSqlSteps } from '../database/run-sql-steps';
-import { flushInbox } from './inbox-flush';
+import { runSqlStatements } from '../database/run-sql-steps';
+import { planInboxFlush } from './inbox-flush';
 import { InboxStatements } from './inbox-statements';
 import type { InboxWrite, InboxWriteResult } from './inbox-write';
 import { truncateForLog } from './truncate-for-log';
@@ -99,13 +99,12 @@ export class NetcoreInboxWriter {
     }
   }
 
-  private run(group: QueuedWrite[]): Promise<InboxWriteResult[]> {
-    return runSqlSteps(this.dataSource, () =>
-      flushInbox(
-        group.map((q) => q.write),
-        (this.statements ??= new InboxStatements(this.dataSource)),
-        this.dataSource.manager,
-      ),
+  private async run(group: QueuedWrite[]): Promise<InboxWriteResult[]> {
+    const flush = planInboxFlush(
+      group.map((q) => q.write),
+      (this.statements ??= new InboxStatements(this.dataSource)),
+      this.dataSource.manager,
     );
+    return flush.results(await runSqlStatements(this.dataSource, flush.statements));
   }
 }
