@@ -191,6 +191,20 @@ describe.each(DATABASES)('hostile input (%s)', (kind) => {
       await raw(JSON.stringify(buildWebhookPayload(good, long))).expect(200, { accepted: 1, duplicates: 0, rejected: 1 });
     });
 
+    it('dead-letters an ncmessage_id holding a lone surrogate: both databases would store it as U+FFFD, making two ids one', async () => {
+      const good = buildDeliveryStatus();
+      const id = `lone-${Date.now()}-`;
+      // Two messages for the sender, one row for the database: stored, the second would fail the batch (PostgreSQL
+      // cannot upsert one row twice in a statement, a 503 retried forever) or count as the first's duplicate.
+      const high = buildDeliveryStatus({ ncmessage_id: `${id}\ud800`, received_at: good.received_at });
+      const low = buildDeliveryStatus({ ncmessage_id: `${id}\ud801`, received_at: good.received_at });
+      await raw(JSON.stringify(buildWebhookPayload(good, high, low))).expect(200, { accepted: 1, duplicates: 0, rejected: 2 });
+      const letters = (await deadLetters().find()).filter((d) => d.payload.includes(id));
+      expect(letters).toHaveLength(2);
+      for (const letter of letters) expect(JSON.parse(letter.errors)).toEqual(['ncmessage_id must be well-formed Unicode (a lone surrogate cannot be stored as sent)']);
+      expect(await inbox().countBy({ ncmessageId: good.ncmessage_id })).toBe(1);
+    });
+
     it.each([
       ['ncmessage_id', { ncmessage_id: `nul-\u0000-${Date.now()}` }],
       ['status_remark', { status_remark: 'before\u0000after' }],
