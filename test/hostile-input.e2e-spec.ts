@@ -191,6 +191,20 @@ describe.each(DATABASES)('hostile input (%s)', (kind) => {
       await raw(JSON.stringify(buildWebhookPayload(good, long))).expect(200, { accepted: 1, duplicates: 0, rejected: 1 });
     });
 
+    it.each([
+      ['ncmessage_id', 128],
+      ['recipient', 64],
+      ['phoneNumber', 64],
+    ])('dead-letters a %s over its column length in characters, though MaxLength would count half (variation selectors)', async (field, length) => {
+      const good = buildDeliveryStatus();
+      // 'a' plus VARIATION SELECTOR-16: two characters for the column, one for class-validator's MaxLength.
+      const bad = buildDeliveryStatus({ [field]: `${'a\uFE0F'.repeat(length / 2)}b` });
+      await raw(JSON.stringify(buildWebhookPayload(good, bad))).expect(200, { accepted: 1, duplicates: 0, rejected: 1 });
+      const dead = (await deadLetters().find()).find((d) => JSON.parse(d.payload).ncmessage_id === bad.ncmessage_id)!;
+      expect(JSON.parse(dead.errors)).toEqual([`${field} must be at most ${length} characters`]);
+      expect(await inbox().countBy({ ncmessageId: good.ncmessage_id })).toBe(1);
+    });
+
     it('dead-letters an ncmessage_id holding a lone surrogate: both databases would store it as U+FFFD, making two ids one', async () => {
       const good = buildDeliveryStatus();
       const id = `lone-${Date.now()}-`;
