@@ -1,18 +1,22 @@
 'use strict';
 /*
  * npm run bench [-- --duration 10 --connections 50 --events 1,10,100 --databases sqlite,postgres
- *                   --adapters express,fastify --rounds 3 --warmup 2 --cpu-prof --update-readme]
+ *                   --adapters express,fastify --rounds 3 --warmup 2 --backlog 100000 --cpu-prof --update-readme]
  *
  * Starts the demo app (dist/main.js: signature verification and database on) and a bare Nest app on the
  * same adapter (HTTP_ADAPTER: Express, then Fastify) as separate processes, drives each in turn with autocannon in its own process (bare, then
  * module, for every case, so noise hits both), waits for the processing backlog to drain, and writes
  * bench/results/<stamp>.json, bench/results/latest.{json,md}. Server and load generator share the machine.
+ *
+ * Then, per database, a backlog of --backlog events (0: none) written into the inbox while the app is down
+ * is timed from the app's start until processed: processing alone, with no webhook requests or load generator.
  */
 const { fork, execFileSync } = require('node:child_process');
 const { mkdtempSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, existsSync } = require('node:fs');
 const { tmpdir, cpus } = require('node:os');
 const { join, resolve } = require('node:path');
 const net = require('node:net');
+const { prefillInbox } = require('./support/backlog');
 
 const ROOT = resolve(__dirname, '..');
 const RESULTS = join(__dirname, 'results');
@@ -43,6 +47,7 @@ function parseArgs(argv) {
     cpuProf: false,
     updateReadme: false,
     drainTimeout: 120,
+    backlog: 100000,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -59,6 +64,7 @@ function parseArgs(argv) {
     else if (a === '--databases') args.databases = value().split(',');
     else if (a === '--adapters') args.adapters = value().split(',');
     else if (a === '--drain-timeout') args.drainTimeout = Number(value());
+    else if (a === '--backlog') args.backlog = Number(value());
     else if (a === '--cpu-prof') args.cpuProf = true;
     else if (a === '--update-readme') args.updateReadme = true;
     else if (a === '--help' || a === '-h') {
@@ -73,6 +79,7 @@ function parseArgs(argv) {
   }
   if (args.events.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--events takes positive integers');
   if (!Number.isInteger(args.rounds) || args.rounds < 1) throw new Error('--rounds takes a positive integer');
+  if (!Number.isInteger(args.backlog) || args.backlog < 0) throw new Error('--backlog takes a whole number of events (0: none)');
   return args;
 }
 
@@ -127,6 +134,23 @@ function cpuSeconds(pid) {
   } catch {
     return null;
   }
+}
+
+/** CPU seconds of every PostgreSQL process on this machine (server and backends); null when none is visible. */
+function postgresCpuSeconds() {
+  const { readdirSync } = require('node:fs');
+  let total = null;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.split(') ')[1].split(' ');
+      total = (total ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
 }
 
 async function startServer({ script, env, logFile, cpuProfDir }) {
@@ -317,6 +341,22 @@ function markdown(result) {
         `${c.rssBeforeMb} → ${c.rssAfterMb} MB | ${targets} |`,
     );
   }
+  if (result.backlogs?.length) {
+    lines.push(
+      '',
+      `A backlog processed with no load: ${fmt(result.options.backlog)} events written into the inbox while the app was down (as after ` +
+        'an outage), timed from the app listening until none is pending. Processing alone, without webhook requests or the load generator.',
+      '',
+      '| database | events | drained in | events/s | server CPU per event | PostgreSQL CPU per event | failed |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const b of result.backlogs) {
+      lines.push(
+        `| ${b.database} | ${fmt(b.events)} | ${b.drainSec === null ? 'not drained' : `${b.drainSec.toFixed(2)} s`} | ${fmt(b.eventsPerSec)} | ` +
+          `${fmt(b.serverCpuUsPerEvent)} µs | ${b.postgresCpuUsPerEvent === null ? '-' : `${fmt(b.postgresCpuUsPerEvent)} µs`} | ${b.failedOrDead} |`,
+      );
+    }
+  }
   const errors = result.cases.filter((c) => c.module.non2xx || c.module.errors || c.bare.non2xx || c.bare.errors);
   if (errors.length) {
     lines.push('', `Non-2xx answers or socket errors: ${errors.map((c) => `${c.adapter}/${c.database}/${c.eventsPerRequest}: ${JSON.stringify(c.module.statusCounts)} errors=${c.module.errors}`).join('; ')}`);
@@ -410,6 +450,63 @@ async function runRound({ label, bare, server, inbox, common, idPrefix, drainTim
   return c;
 }
 
+/**
+ * A backlog processed with no load: the app is started once (migrations), stopped, `count` pending rows are
+ * written into its inbox, and the app is started again; its start-up sweep takes them. Timed from the moment
+ * it listens until no row is pending.
+ */
+async function runBacklog({ database, count, work, drainTimeout }) {
+  const label = `${database}, backlog of ${fmt(count)} events`;
+  let pg;
+  const env = { NETCORE_WEBHOOK_SECRET: SECRET, HTTP_ADAPTER: 'express' };
+  let location;
+  if (database === 'postgres') {
+    pg = await createPostgresDatabase(process.env.DATABASE_URL);
+    env.DATABASE_URL = location = pg.url;
+  } else {
+    env.DATABASE_URL = '';
+    env.DATABASE_PATH = location = join(work, 'backlog.sqlite');
+  }
+  const logFile = join(work, `module-backlog-${database}.log`);
+  try {
+    await (await startServer({ script: join(ROOT, 'dist', 'main.js'), env, logFile })).stop();
+    log(`${label}: writing it into the inbox`);
+    await prefillInbox(database, location, count, `k${process.pid.toString(36)}${Date.now().toString(36)}`);
+    log(`${label}: app started, processing`);
+    const server = await startServer({ script: join(ROOT, 'dist', 'main.js'), env, logFile });
+    const started = Date.now();
+    const cpu = cpuSeconds(server.pid);
+    const pgCpu = database === 'postgres' ? postgresCpuSeconds() : null;
+    const inbox = await openInbox(database, location);
+    try {
+      const { drainSec, counts } = await waitForDrain(inbox, started, drainTimeout);
+      const c = {
+        database,
+        events: count,
+        drainSec,
+        eventsPerSec: drainSec === null ? null : (counts.processed ?? 0) / drainSec,
+        processed: counts.processed ?? 0,
+        failedOrDead: (counts.failed ?? 0) + (counts.dead ?? 0),
+        serverCpuUsPerEvent: ((cpuSeconds(server.pid) - cpu) * 1e6) / Math.max(1, counts.processed ?? 0),
+        // PostgreSQL's share, when it runs on this machine (the bench's own polling included, a few ms).
+        postgresCpuUsPerEvent: pgCpu === null ? null : ((postgresCpuSeconds() - pgCpu) * 1e6) / Math.max(1, counts.processed ?? 0),
+        rssAfterMb: rssMb(server.pid),
+      };
+      log(
+        `${label}: ${drainSec === null ? 'not drained' : `drained in ${drainSec.toFixed(2)} s, ${fmt(c.eventsPerSec)} events/s`}, ` +
+          `processed ${c.processed}, failed ${c.failedOrDead}; server CPU ${fmt(c.serverCpuUsPerEvent)} µs/event` +
+          (c.postgresCpuUsPerEvent === null ? '' : `, PostgreSQL CPU ${fmt(c.postgresCpuUsPerEvent)} µs/event`),
+      );
+      return c;
+    } finally {
+      await inbox.close();
+      await server.stop();
+    }
+  } finally {
+    await pg?.drop();
+  }
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (!existsSync(join(ROOT, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run npm run build (npm run bench does)');
@@ -485,7 +582,12 @@ async function main() {
     }
   }
 
-  const result = { date: new Date().toISOString(), options: args, machine: machine(pgVersion), cases };
+  const backlogs = [];
+  if (args.backlog > 0) {
+    for (const database of args.databases) backlogs.push(await runBacklog({ database, count: args.backlog, work, drainTimeout: args.drainTimeout }));
+  }
+
+  const result = { date: new Date().toISOString(), options: args, machine: machine(pgVersion), cases, backlogs };
   const table = markdown(result);
   writeFileSync(join(RESULTS, `${stamp}.json`), JSON.stringify(result, null, 2));
   writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify(result, null, 2));
