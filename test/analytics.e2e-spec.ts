@@ -214,6 +214,26 @@ describe.each(DATABASES)('analytics (%s)', (kind) => {
     }
   });
 
+  it('finds a source or category holding a lone surrogate by the value as sent, on both databases', async () => {
+    const t = await startHostApp(kind);
+    try {
+      const source = `lone-${Date.now()}-\ud800`;
+      const category = 'promo-\udc00';
+      const pricing = { billable: true, category, pricing_model: 'PMP', type: 'regular' };
+      const [sent, failed] = lifecycle(['sent', 'failed']).map((item) => ({ ...item, source, ...(item.status === 'sent' ? { pricing } : {}) }));
+      for (const item of [sent, failed]) {
+        await postSigned(t.app, buildWebhookPayload(item)).expect(200);
+        await t.settle();
+      }
+      const day = new Date(Number(sent.received_at) * 1000).toISOString().slice(0, 10);
+      const analytics = t.app.get(NetcoreAnalyticsService);
+      expect((await analytics.summary({ from: day, to: day, source })).funnel).toMatchObject({ sent: 1, failed: 1 });
+      expect((await analytics.summary({ from: day, to: day, source, category })).funnel).toMatchObject({ sent: 1, failed: 1 });
+    } finally {
+      await t.close();
+    }
+  });
+
   it('answers 404 at the summary endpoint when no admin token is configured', async () => {
     const t = await startHostApp(kind);
     try {

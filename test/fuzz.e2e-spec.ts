@@ -88,8 +88,6 @@ const nearValidItem = fc
       (i: Item) => (i.pricing = { billable: 'yes' }),
       (i: Item) => (i.pricing = 'free'),
       (i: Item) => (i.recipient = ['a']),
-      (i: Item) => (i.recipient = 'r'.repeat(65)),
-      (i: Item) => (i.recipient = `${'a\uFE0F'.repeat(32)}b`),
       (i: Item) => Object.defineProperty(i, '__proto__', { value: { polluted: true }, enumerable: true }),
       (i: Item) => (i.extra = { constructor: { prototype: { polluted: true } } }),
     ),

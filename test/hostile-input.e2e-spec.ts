@@ -3,6 +3,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import {
   NetcoreDeadLetter,
+  NetcoreMessage,
   NetcoreSecurityStats,
   NetcoreWebhookEvent,
   buildDeliveryStatus,
@@ -191,28 +192,35 @@ describe.each(DATABASES)('hostile input (%s)', (kind) => {
       await raw(JSON.stringify(buildWebhookPayload(good, long))).expect(200, { accepted: 1, duplicates: 0, rejected: 1 });
     });
 
-    it.each([
-      ['ncmessage_id', 128],
-      ['recipient', 64],
-      ['phoneNumber', 64],
-    ])('dead-letters a %s over its column length in characters, though MaxLength would count half (variation selectors)', async (field, length) => {
+    it('dead-letters an ncmessage_id over its column length in characters, though MaxLength would count half (variation selectors)', async () => {
       const good = buildDeliveryStatus();
       // 'a' plus VARIATION SELECTOR-16: two characters for the column, one for class-validator's MaxLength.
-      const bad = buildDeliveryStatus({ [field]: `${'a\uFE0F'.repeat(length / 2)}b` });
+      const bad = buildDeliveryStatus({ ncmessage_id: `${'a\uFE0F'.repeat(64)}b` });
       await raw(JSON.stringify(buildWebhookPayload(good, bad))).expect(200, { accepted: 1, duplicates: 0, rejected: 1 });
       const dead = (await deadLetters().find()).find((d) => JSON.parse(d.payload).ncmessage_id === bad.ncmessage_id)!;
-      expect(JSON.parse(dead.errors)).toEqual([`${field} must be at most ${length} characters`]);
+      expect(JSON.parse(dead.errors)).toEqual(['ncmessage_id must be at most 128 characters']);
       expect(await inbox().countBy({ ncmessageId: good.ncmessage_id })).toBe(1);
     });
 
-    it('dead-letters an ncmessage_id holding a lone surrogate: both databases would store it as U+FFFD, making two ids one', async () => {
+    it('keeps a recipient and a phone number longer than their columns: whole in the event, cut to 64 characters on the message', async () => {
+      const long = `${'a\uFE0F'.repeat(40)}\ud800-${'9'.repeat(100)}`;
+      const { item, body } = withItem({ recipient: long, phoneNumber: long });
+      await raw(body).expect(200, { accepted: 1, duplicates: 0, rejected: 0 });
+      await t.settle();
+      expect(t.recorder.received[0].event).toMatchObject({ recipient: long, phoneNumber: long });
+      const message = await t.app.get(DataSource).getRepository(NetcoreMessage).findOneByOrFail({ ncmessageId: item.ncmessage_id });
+      const kept = 'a\uFE0F'.repeat(32);
+      expect(message).toMatchObject({ recipient: kept, phoneNumber: kept });
+    });
+
+    it('dead-letters an ncmessage_id holding a lone surrogate: it would not come back from the database as sent', async () => {
       const good = buildDeliveryStatus();
       const id = `lone-${Date.now()}-`;
-      // Two messages for the sender, one row for the database: stored, the second would fail the batch (PostgreSQL
-      // cannot upsert one row twice in a statement, a 503 retried forever) or count as the first's duplicate.
-      const high = buildDeliveryStatus({ ncmessage_id: `${id}\ud800`, received_at: good.received_at });
-      const low = buildDeliveryStatus({ ncmessage_id: `${id}\ud801`, received_at: good.received_at });
-      await raw(JSON.stringify(buildWebhookPayload(good, high, low))).expect(200, { accepted: 1, duplicates: 0, rejected: 2 });
+      // Two messages for the sender, one row for PostgreSQL (U+FFFD for both): stored, the second would fail the batch
+      // (one statement cannot upsert a row twice: a 503 retried forever). SQLite keeps both but reads U+FFFD back.
+      const first = buildDeliveryStatus({ ncmessage_id: `${id}\ud800`, received_at: good.received_at });
+      const second = buildDeliveryStatus({ ncmessage_id: `${id}\ud801`, received_at: good.received_at });
+      await raw(JSON.stringify(buildWebhookPayload(good, first, second))).expect(200, { accepted: 1, duplicates: 0, rejected: 2 });
       const letters = (await deadLetters().find()).filter((d) => d.payload.includes(id));
       expect(letters).toHaveLength(2);
       for (const letter of letters) expect(JSON.parse(letter.errors)).toEqual(['ncmessage_id must be well-formed Unicode (a lone surrogate cannot be stored as sent)']);

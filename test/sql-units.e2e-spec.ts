@@ -50,6 +50,15 @@ describe.each(DATABASES)('SQL units (%s)', (kind) => {
     expect(await keys()).toEqual([]);
   });
 
+  if (kind === 'postgres') {
+    it('runs a single statement without BEGIN/COMMIT, and several in one transaction', async () => {
+      // now() is when the transaction began: the statement itself when it runs alone, the BEGIN before it otherwise.
+      const alone = sqlStatement(ds, () => 'SELECT now() = statement_timestamp() AS "alone"');
+      expect(await runSqlStatements(ds, [alone])).toEqual([[{ alone: true }]]);
+      expect(await runSqlStatements(ds, [alone, alone])).toEqual([[{ alone: false }], [{ alone: false }]]);
+    });
+  }
+
   it('hands each statement the rows of the one before (a unit may decide on them)', async () => {
     const result = await runSqlSteps(ds, function* () {
       const [first] = yield insert('m');

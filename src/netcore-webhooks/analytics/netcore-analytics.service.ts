@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { fitColumn } from '../database/fit-column';
 import { namedQuery } from '../database/named-query';
 import { NetcoreAnalyticsDailyCount } from '../entities/netcore-analytics-daily-count.entity';
-import { NetcoreAnalyticsEvent } from '../entities/netcore-analytics-event.entity';
-import { analyticsSource } from './analytics-source';
+import { ANALYTICS_CATEGORY_LENGTH, ANALYTICS_SOURCE_LENGTH, NetcoreAnalyticsEvent } from '../entities/netcore-analytics-event.entity';
 import type { NetcoreAnalyticsQuery, NetcoreAnalyticsSummary, NetcoreTimingFigures } from './netcore-analytics-summary';
 import { isUtcDay } from './utc-day';
 
@@ -104,8 +104,13 @@ export class NetcoreAnalyticsService {
   }
 
   private parameters({ from, to, source, category }: NetcoreAnalyticsQuery): Record<string, string> {
-    // A source is counted under its first characters only (see analyticsSource): the full value finds it too.
-    return { from, to, ...(source !== undefined ? { source: analyticsSource(source) } : {}), ...(category !== undefined ? { category } : {}) };
+    // Stored as fitColumn made them (a long source cut, a lone surrogate as U+FFFD): the value as sent finds them.
+    return {
+      from,
+      to,
+      ...(source !== undefined ? { source: fitColumn(source, ANALYTICS_SOURCE_LENGTH) } : {}),
+      ...(category !== undefined ? { category: fitColumn(category, ANALYTICS_CATEGORY_LENGTH) } : {}),
+    };
   }
 
   private filters(alias: string, query: NetcoreAnalyticsQuery): string {

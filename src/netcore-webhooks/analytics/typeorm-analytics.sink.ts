@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { fitColumn } from '../database/fit-column';
 import { buildInsertOnConflict } from '../database/insert-on-conflict';
 import { runSqlSteps } from '../database/run-sql-steps';
 import type { SqlRows, SqlSteps } from '../database/sql-steps';
 import { MAX_KEYS_PER_STATEMENT, sqlStatement } from '../database/sql-statement';
 import { compareKeys } from '../database/upsert-rounds';
 import { NetcoreAnalyticsDailyCount } from '../entities/netcore-analytics-daily-count.entity';
-import { NetcoreAnalyticsEvent } from '../entities/netcore-analytics-event.entity';
+import { ANALYTICS_CATEGORY_LENGTH, ANALYTICS_SOURCE_LENGTH, NetcoreAnalyticsEvent } from '../entities/netcore-analytics-event.entity';
 import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
 import type { NetcoreMessageEvent } from '../events/netcore-message.event';
-import { analyticsSource } from './analytics-source';
 import type { NetcoreAnalyticsSink } from './netcore-analytics-sink.interface';
 import { utcDay } from './utc-day';
 
@@ -53,8 +53,8 @@ export class TypeOrmAnalyticsSink implements NetcoreAnalyticsSink {
         ncmessageId: event.ncmessageId,
         status: event.status,
         day: utcDay(event.receivedAt),
-        category: event.pricing?.category ?? categories.get(event.ncmessageId) ?? '',
-        source: analyticsSource(event.source),
+        category: fitColumn(event.pricing?.category ?? categories.get(event.ncmessageId) ?? '', ANALYTICS_CATEGORY_LENGTH),
+        source: fitColumn(event.source ?? '', ANALYTICS_SOURCE_LENGTH),
         receivedAt: event.receivedAt,
         remark: event.statusRemark ?? '',
       });

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { ANALYTICS_SOURCE_LENGTH } from './netcore-analytics-event.entity';
+import { ANALYTICS_CATEGORY_LENGTH, ANALYTICS_SOURCE_LENGTH } from './netcore-analytics-event.entity';
 import { bigintNumber } from './epoch-ms.transformer';
 
 /** Messages that reached `status` on `day` (UTC), per pricing category and source. */
@@ -11,7 +11,7 @@ export class NetcoreAnalyticsDailyCount {
   @PrimaryColumn({ type: 'varchar', length: 32 })
   status!: string;
 
-  @PrimaryColumn({ type: 'varchar', length: 64 })
+  @PrimaryColumn({ type: 'varchar', length: ANALYTICS_CATEGORY_LENGTH })
   category!: string;
 
   @PrimaryColumn({ type: 'varchar', length: ANALYTICS_SOURCE_LENGTH })

@@ -3,6 +3,7 @@ import { epochMs } from './epoch-ms.transformer';
 
 /** Characters of `source` the analytics tables keep (Netcore sets no limit; the message row keeps it whole). */
 export const ANALYTICS_SOURCE_LENGTH = 128;
+export const ANALYTICS_CATEGORY_LENGTH = 64;
 
 /**
  * One row per message and status, from the first event of that status that was recorded: the unit the
@@ -23,7 +24,7 @@ export class NetcoreAnalyticsEvent {
   day!: string;
 
   /** Pricing category of the event, or of the message's earlier events (failed events carry no pricing); '' when unknown. */
-  @Column({ type: 'varchar', length: 64 })
+  @Column({ type: 'varchar', length: ANALYTICS_CATEGORY_LENGTH })
   category!: string;
 
   @Column({ type: 'varchar', length: ANALYTICS_SOURCE_LENGTH })

@@ -1,6 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { epochMs } from './epoch-ms.transformer';
 
+/** Characters of `recipient` and `phoneNumber` a message row keeps (the raw payload keeps them whole). */
+export const MESSAGE_NUMBER_LENGTH = 64;
+
 /** Current state of one message, derived from all its events whatever order they came in. */
 @Entity({ name: 'netcore_messages' })
 export class NetcoreMessage {
@@ -14,10 +17,10 @@ export class NetcoreMessage {
   @Column({ name: 'status_rank', type: 'integer', default: 0 })
   statusRank!: number;
 
-  @Column({ type: 'varchar', length: 64, nullable: true })
+  @Column({ type: 'varchar', length: MESSAGE_NUMBER_LENGTH, nullable: true })
   recipient!: string | null;
 
-  @Column({ name: 'phone_number', type: 'varchar', length: 64, nullable: true })
+  @Column({ name: 'phone_number', type: 'varchar', length: MESSAGE_NUMBER_LENGTH, nullable: true })
   phoneNumber!: string | null;
 
   @Column({ type: 'text', nullable: true })

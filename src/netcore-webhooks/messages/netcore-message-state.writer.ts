@@ -2,11 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { commutativeSet } from '../database/commutative-set';
+import { fitColumn } from '../database/fit-column';
 import { buildInsertOnConflict } from '../database/insert-on-conflict';
 import { sqlStatement } from '../database/sql-statement';
 import type { SqlSteps } from '../database/sql-steps';
 import { upsertRounds } from '../database/upsert-rounds';
-import { NetcoreMessage } from '../entities/netcore-message.entity';
+import { MESSAGE_NUMBER_LENGTH, NetcoreMessage } from '../entities/netcore-message.entity';
 import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
 import type { NetcoreMessageEvent } from '../events/netcore-message.event';
 import { statusRank } from '../lifecycle/status-rank';
@@ -18,8 +19,9 @@ function messageRow(event: NetcoreMessageEvent): Partial<NetcoreMessage> {
     ncmessageId: event.ncmessageId,
     status: rank > 0 ? event.status : null,
     statusRank: rank,
-    recipient: event.recipient || null,
-    phoneNumber: event.phoneNumber || null,
+    // Descriptive: cut to the column rather than refused (a failed event refused would leave its charge).
+    recipient: event.recipient ? fitColumn(event.recipient, MESSAGE_NUMBER_LENGTH) : null,
+    phoneNumber: event.phoneNumber ? fitColumn(event.phoneNumber, MESSAGE_NUMBER_LENGTH) : null,
     source: event.source || null,
     apiHeader: event.apiHeader || null,
     sentAt: at('sent'),
