@@ -243,6 +243,21 @@ describe.each(DATABASES)('analytics (%s)', (kind) => {
     }
   });
 
+  it('answers 400, not 503, to a source or category holding NUL (PostgreSQL refuses it in text)', async () => {
+    const t = await startHostApp(kind, { webhooks: { admin: { token: ADMIN_TOKEN } } });
+    try {
+      for (const query of [{ source: 'a\u0000' }, { category: '\u0000' }]) {
+        await request(t.app.getHttpServer())
+          .get(`${WEBHOOK_PATH}/analytics/summary`)
+          .set('authorization', `Bearer ${ADMIN_TOKEN}`)
+          .query({ from: DAY, to: DAY, ...query })
+          .expect(400);
+      }
+    } finally {
+      await t.close();
+    }
+  });
+
   it('answers 503 at the summary endpoint when the database is unavailable', async () => {
     const t = await startHostApp(kind, { webhooks: { admin: { token: ADMIN_TOKEN } } });
     const dataSource = t.app.get(DataSource);

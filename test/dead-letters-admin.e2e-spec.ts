@@ -110,6 +110,19 @@ describe.each(DATABASES)('dead letters admin endpoints (%s)', (kind) => {
       await admin().get(query).expect(400);
     });
 
+    it.each([['not-a-uuid'], ['%00x'], [`${'a'.repeat(100)}`]])('answers 400, not 500, to the dead letter id %s on every route', async (id) => {
+      await admin().get(`/${id}`).expect(400);
+      await admin().post(`/${id}/replay`).expect(400);
+      await admin().post(`/${id}/discard`, { reason: 'x' }).expect(400);
+    });
+
+    it('answers 400 to a replay list holding an id that is not a UUID, and to a discard reason holding NUL', async () => {
+      await admin().post('/replay', { ids: [randomUUID(), 'x\u0000'] }).expect(400);
+      const letter = await letterValidToday();
+      await admin().post(`/${letter.id}/discard`, { reason: 'a\u0000b' }).expect(400);
+      expect(await t.app.get(NetcoreDeadLetterService).show(letter.id)).toMatchObject({ state: 'open' });
+    });
+
     it('shows one letter, and 404 for an unknown id', async () => {
       const letter = await letterValidToday();
       const res = await admin().get(`/${letter.id}`).expect(200);

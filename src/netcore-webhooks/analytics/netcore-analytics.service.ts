@@ -30,6 +30,10 @@ export class NetcoreAnalyticsService {
     const { from, to } = query;
     if (!isUtcDay(from) || !isUtcDay(to)) throw new NetcoreAnalyticsQueryError("'from' and 'to' must be UTC days written YYYY-MM-DD");
     if (from > to) throw new NetcoreAnalyticsQueryError(`'from' (${from}) is after 'to' (${to})`);
+    // PostgreSQL refuses NUL in text: a query holding one is the caller's mistake (400), not an outage (503).
+    if (query.source?.includes('\u0000') || query.category?.includes('\u0000')) {
+      throw new NetcoreAnalyticsQueryError("'source' and 'category' must not contain NUL characters");
+    }
     const source = query.source ?? null;
     const category = query.category ?? null;
     const params = this.parameters(query);

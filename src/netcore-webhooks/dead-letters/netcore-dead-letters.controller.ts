@@ -8,6 +8,7 @@ import {
   HttpStatus,
   NotFoundException,
   Param,
+  ParseUUIDPipe,
   Post,
   Query,
   Type,
@@ -35,10 +36,14 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
   return value as T;
 }
 
+/** Dead letter ids are UUIDs (randomUUID): anything else is a 400, never a value the database refuses (NUL: 500). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const letterId = () => new ParseUUIDPipe();
+
 function ids(body: unknown): string[] {
   const list = (body as { ids?: unknown } | null)?.ids;
-  if (!Array.isArray(list) || !list.length || list.length > MAX_REPLAY_IDS || !list.every((id) => typeof id === 'string' && id.length <= 64)) {
-    throw new BadRequestException(`ids must be a non-empty array of at most ${MAX_REPLAY_IDS} dead letter ids`);
+  if (!Array.isArray(list) || !list.length || list.length > MAX_REPLAY_IDS || !list.every((id) => typeof id === 'string' && UUID.test(id))) {
+    throw new BadRequestException(`ids must be a non-empty array of at most ${MAX_REPLAY_IDS} dead letter ids (UUIDs)`);
   }
   return list as string[];
 }
@@ -78,7 +83,7 @@ export function createNetcoreDeadLettersController(path: string): Type<unknown> 
     }
 
     @Get(':id')
-    async show(@Param('id') id: string): Promise<NetcoreDeadLetter> {
+    async show(@Param('id', letterId()) id: string): Promise<NetcoreDeadLetter> {
       const letter = await this.deadLetters.show(id);
       if (!letter) throw new NotFoundException(`No dead letter ${id}`);
       return letter;
@@ -86,7 +91,7 @@ export function createNetcoreDeadLettersController(path: string): Type<unknown> 
 
     @Post(':id/replay')
     @HttpCode(HttpStatus.OK)
-    async replay(@Param('id') id: string): Promise<NetcoreReplayResult> {
+    async replay(@Param('id', letterId()) id: string): Promise<NetcoreReplayResult> {
       const result = await this.deadLetters.replay(id);
       if (result.outcome === 'not-found') throw new NotFoundException(`No dead letter ${id}`);
       return result;
@@ -94,10 +99,10 @@ export function createNetcoreDeadLettersController(path: string): Type<unknown> 
 
     @Post(':id/discard')
     @HttpCode(HttpStatus.OK)
-    async discard(@Param('id') id: string, @Body() body: unknown): Promise<NetcoreDeadLetter> {
+    async discard(@Param('id', letterId()) id: string, @Body() body: unknown): Promise<NetcoreDeadLetter> {
       const reason = (body as { reason?: unknown } | null)?.reason;
-      if (typeof reason !== 'string' || !reason.trim() || reason.length > 1000) {
-        throw new BadRequestException('reason must be a non-empty string of at most 1000 characters');
+      if (typeof reason !== 'string' || !reason.trim() || reason.length > 1000 || reason.includes('\u0000')) {
+        throw new BadRequestException('reason must be a non-empty string of at most 1000 characters, without NUL');
       }
       const closed = await this.deadLetters.discard(id, reason.trim());
       if (closed) return closed;
