@@ -9,11 +9,6 @@ export function fitColumn(value: string, length: number): string {
   const whole = value.toWellFormed();
   // Never more code points than UTF-16 units: the usual short value is kept as it is without counting.
   if (whole.length <= length) return whole;
-  let end = 0;
-  let kept = 0;
-  for (const character of whole) {
-    if (kept++ === length) break;
-    end += character.length;
-  }
-  return whole.slice(0, end);
+  const characters = [...whole];
+  return characters.length <= length ? whole : characters.slice(0, length).join('');
 }

@@ -15,6 +15,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { isUUID } from 'class-validator';
 import type { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
 import { NetcoreAdminGuard } from '../guards/admin.guard';
 import { NetcoreDeadLetterService } from './netcore-dead-letter.service';
@@ -37,12 +38,11 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
 }
 
 /** Dead letter ids are UUIDs (randomUUID): anything else is a 400, never a value the database refuses (NUL: 500). */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const letterId = () => new ParseUUIDPipe();
 
 function ids(body: unknown): string[] {
   const list = (body as { ids?: unknown } | null)?.ids;
-  if (!Array.isArray(list) || !list.length || list.length > MAX_REPLAY_IDS || !list.every((id) => typeof id === 'string' && UUID.test(id))) {
+  if (!Array.isArray(list) || !list.length || list.length > MAX_REPLAY_IDS || !list.every((id) => typeof id === 'string' && isUUID(id))) {
     throw new BadRequestException(`ids must be a non-empty array of at most ${MAX_REPLAY_IDS} dead letter ids (UUIDs)`);
   }
   return list as string[];
