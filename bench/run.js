@@ -12,7 +12,7 @@
  * is timed from the app's start until processed: processing alone, with no webhook requests or load generator.
  */
 const { fork, execFileSync } = require('node:child_process');
-const { mkdtempSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, existsSync } = require('node:fs');
+const { mkdtempSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } = require('node:fs');
 const { tmpdir, cpus } = require('node:os');
 const { join, resolve } = require('node:path');
 const net = require('node:net');
@@ -138,17 +138,16 @@ function cpuSeconds(pid) {
 
 /** CPU seconds of every PostgreSQL process on this machine (server and backends); null when none is visible. */
 function postgresCpuSeconds() {
-  const { readdirSync } = require('node:fs');
   let total = null;
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let name;
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (!stat.includes('(postgres)')) continue;
-      const fields = stat.split(') ')[1].split(' ');
-      total = (total ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
+      name = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
     } catch {
-      // the process ended meanwhile
+      continue; // the process ended meanwhile
     }
+    const seconds = name === 'postgres' ? cpuSeconds(pid) : null;
+    if (seconds !== null) total = (total ?? 0) + seconds;
   }
   return total;
 }
@@ -450,6 +449,15 @@ async function runRound({ label, bare, server, inbox, common, idPrefix, drainTim
   return c;
 }
 
+/** An empty database for the demo app: its environment, where the bench reads the inbox, and (PostgreSQL) its drop. */
+async function freshDatabase(database, sqlitePath) {
+  if (database === 'postgres') {
+    const pg = await createPostgresDatabase(process.env.DATABASE_URL);
+    return { env: { DATABASE_URL: pg.url }, location: pg.url, pg };
+  }
+  return { env: { DATABASE_URL: '', DATABASE_PATH: sqlitePath }, location: sqlitePath };
+}
+
 /**
  * A backlog processed with no load: the app is started once (migrations), stopped, `count` pending rows are
  * written into its inbox, and the app is started again; its start-up sweep takes them. Timed from the moment
@@ -457,16 +465,8 @@ async function runRound({ label, bare, server, inbox, common, idPrefix, drainTim
  */
 async function runBacklog({ database, count, work, drainTimeout }) {
   const label = `${database}, backlog of ${fmt(count)} events`;
-  let pg;
-  const env = { NETCORE_WEBHOOK_SECRET: SECRET, HTTP_ADAPTER: 'express' };
-  let location;
-  if (database === 'postgres') {
-    pg = await createPostgresDatabase(process.env.DATABASE_URL);
-    env.DATABASE_URL = location = pg.url;
-  } else {
-    env.DATABASE_URL = '';
-    env.DATABASE_PATH = location = join(work, 'backlog.sqlite');
-  }
+  const { env: databaseEnv, location, pg } = await freshDatabase(database, join(work, 'backlog.sqlite'));
+  const env = { NETCORE_WEBHOOK_SECRET: SECRET, HTTP_ADAPTER: 'express', ...databaseEnv };
   const logFile = join(work, `module-backlog-${database}.log`);
   try {
     await (await startServer({ script: join(ROOT, 'dist', 'main.js'), env, logFile })).stop();
@@ -528,17 +528,9 @@ async function main() {
       for (const database of args.databases) {
         for (const eventsPerRequest of args.events) {
           const label = `${adapter}, ${database}, ${eventsPerRequest} event(s)/request`;
-          let pg;
-          const env = { NETCORE_WEBHOOK_SECRET: SECRET, HTTP_ADAPTER: adapter };
-          let location;
-          if (database === 'postgres') {
-            pg = await createPostgresDatabase(process.env.DATABASE_URL);
-            pgVersion = pg.version;
-            env.DATABASE_URL = location = pg.url;
-          } else {
-            env.DATABASE_URL = '';
-            env.DATABASE_PATH = location = join(work, `${adapter}-${eventsPerRequest}.sqlite`);
-          }
+          const { env: databaseEnv, location, pg } = await freshDatabase(database, join(work, `${adapter}-${eventsPerRequest}.sqlite`));
+          if (pg) pgVersion = pg.version;
+          const env = { NETCORE_WEBHOOK_SECRET: SECRET, HTTP_ADAPTER: adapter, ...databaseEnv };
           const server = await startServer({
             script: join(ROOT, 'dist', 'main.js'),
             env,
