@@ -10,6 +10,10 @@
  *
  * Then, per database, a backlog of --backlog events (0: none) written into the inbox while the app is down
  * is timed from the app's start until processed: processing alone, with no webhook requests or load generator.
+ *
+ * Last, the database's floor for --floor events (0: none): the fewest writes a correct receiver makes per event,
+ * by a bare script on the module's tables (bench/support/floor.js), and the CPU that floor alone needs at the
+ * targets' rates.
  */
 const { fork, execFileSync } = require('node:child_process');
 const { mkdtempSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } = require('node:fs');
@@ -17,6 +21,7 @@ const { tmpdir, cpus } = require('node:os');
 const { join, resolve } = require('node:path');
 const net = require('node:net');
 const { prefillInbox } = require('./support/backlog');
+const { measureFloor } = require('./support/floor');
 
 const ROOT = resolve(__dirname, '..');
 const RESULTS = join(__dirname, 'results');
@@ -48,6 +53,7 @@ function parseArgs(argv) {
     updateReadme: false,
     drainTimeout: 120,
     backlog: 100000,
+    floor: 100000,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -65,6 +71,7 @@ function parseArgs(argv) {
     else if (a === '--adapters') args.adapters = value().split(',');
     else if (a === '--drain-timeout') args.drainTimeout = Number(value());
     else if (a === '--backlog') args.backlog = Number(value());
+    else if (a === '--floor') args.floor = Number(value());
     else if (a === '--cpu-prof') args.cpuProf = true;
     else if (a === '--update-readme') args.updateReadme = true;
     else if (a === '--help' || a === '-h') {
@@ -80,6 +87,7 @@ function parseArgs(argv) {
   if (args.events.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--events takes positive integers');
   if (!Number.isInteger(args.rounds) || args.rounds < 1) throw new Error('--rounds takes a positive integer');
   if (!Number.isInteger(args.backlog) || args.backlog < 0) throw new Error('--backlog takes a whole number of events (0: none)');
+  if (!Number.isInteger(args.floor) || args.floor < 0) throw new Error('--floor takes a whole number of events (0: none)');
   return args;
 }
 
@@ -356,6 +364,28 @@ function markdown(result) {
       );
     }
   }
+  if (result.floors?.length) {
+    lines.push(
+      '',
+      `The database's floor: ${fmt(result.options.floor)} events written by a bare script (bench/support/floor.js, no Nest, TypeORM, HTTP ` +
+        'or validation) with the fewest writes a correct receiver makes: the inbox rows (a statement per 100-event request, five requests a transaction), then per ' +
+        '500 events one transaction with the message upserts, ledger entries, daily counts and processed marks. "At the target" is the ' +
+        'CPU this floor alone takes at the 100-event target rate, before any HTTP, JSON, signature or validation work; SQLite runs it on ' +
+        "the one thread of the process that writes (its writes are serialized), PostgreSQL on the machine's cores with the client.",
+      '',
+      '| database | events | took | events/s (one connection) | this process CPU per event | PostgreSQL CPU per event | CPU at the target | available |',
+      '|---|---:|---:|---:|---:|---:|---:|---|',
+    );
+    for (const f of result.floors) {
+      const rate = TARGETS[100][f.database]?.eventsPerSec ?? 0;
+      const cores = (rate * (f.nodeCpuUsPerEvent + (f.postgresCpuUsPerEvent ?? 0))) / 1e6;
+      lines.push(
+        `| ${f.database} | ${fmt(f.events)} | ${f.wallSec.toFixed(2)} s | ${fmt(f.eventsPerSec)} | ${fmt(f.nodeCpuUsPerEvent)} µs | ` +
+          `${f.postgresCpuUsPerEvent === null ? '-' : `${fmt(f.postgresCpuUsPerEvent)} µs`} | ${cores.toFixed(2)} cores at ${fmt(rate)} events/s | ` +
+          `${f.database === 'sqlite' ? '1 thread' : `${result.machine.cores} cores`} |`,
+      );
+    }
+  }
   const errors = result.cases.filter((c) => c.module.non2xx || c.module.errors || c.bare.non2xx || c.bare.errors);
   if (errors.length) {
     lines.push('', `Non-2xx answers or socket errors: ${errors.map((c) => `${c.adapter}/${c.database}/${c.eventsPerRequest}: ${JSON.stringify(c.module.statusCounts)} errors=${c.module.errors}`).join('; ')}`);
@@ -463,7 +493,7 @@ async function freshDatabase(database, sqlitePath) {
  * written into its inbox, and the app is started again; its start-up sweep takes them. Timed from the moment
  * it listens until no row is pending.
  */
-async function runBacklog({ database, count, work, drainTimeout }) {
+async function runBacklog({ database, count, work, drainTimeout, cpuProfDir }) {
   const label = `${database}, backlog of ${fmt(count)} events`;
   const { env: databaseEnv, location, pg } = await freshDatabase(database, join(work, 'backlog.sqlite'));
   const env = { NETCORE_WEBHOOK_SECRET: SECRET, HTTP_ADAPTER: 'express', ...databaseEnv };
@@ -473,7 +503,7 @@ async function runBacklog({ database, count, work, drainTimeout }) {
     log(`${label}: writing it into the inbox`);
     await prefillInbox(database, location, count, `k${process.pid.toString(36)}${Date.now().toString(36)}`);
     log(`${label}: app started, processing`);
-    const server = await startServer({ script: join(ROOT, 'dist', 'main.js'), env, logFile });
+    const server = await startServer({ script: join(ROOT, 'dist', 'main.js'), env, logFile, cpuProfDir: cpuProfDir && join(cpuProfDir, `backlog-${database}`) });
     const started = Date.now();
     const cpu = cpuSeconds(server.pid);
     const pgCpu = database === 'postgres' ? postgresCpuSeconds() : null;
@@ -502,6 +532,37 @@ async function runBacklog({ database, count, work, drainTimeout }) {
       await inbox.close();
       await server.stop();
     }
+  } finally {
+    await pg?.drop();
+  }
+}
+
+/** The floor (bench/support/floor.js) on a freshly migrated database of the demo app. */
+async function runFloor({ database, count, work }) {
+  const label = `${database}, floor of ${fmt(count)} events`;
+  const { env: databaseEnv, location, pg } = await freshDatabase(database, join(work, 'floor.sqlite'));
+  try {
+    const env = { NETCORE_WEBHOOK_SECRET: SECRET, HTTP_ADAPTER: 'express', ...databaseEnv };
+    await (await startServer({ script: join(ROOT, 'dist', 'main.js'), env, logFile: join(work, `module-floor-${database}.log`) })).stop();
+    const cost = await measureFloor(database, location, count, `f${process.pid.toString(36)}${Date.now().toString(36)}`, {
+      root: ROOT,
+      databaseCpuSeconds: postgresCpuSeconds,
+    });
+    const f = {
+      database,
+      events: count,
+      wallSec: cost.wallSec,
+      eventsPerSec: count / cost.wallSec,
+      nodeCpuUsPerEvent: (cost.nodeCpuSec * 1e6) / count,
+      ingestNodeCpuUsPerEvent: cost.ingestNodeCpuSec === undefined ? null : (cost.ingestNodeCpuSec * 1e6) / count,
+      postgresCpuUsPerEvent: cost.databaseCpuSec === null ? null : (cost.databaseCpuSec * 1e6) / count,
+    };
+    log(
+      `${label}: ${f.wallSec.toFixed(2)} s, ${fmt(f.eventsPerSec)} events/s; this process ${fmt(f.nodeCpuUsPerEvent)} µs/event` +
+        (f.ingestNodeCpuUsPerEvent === null ? '' : ` (ingest ${fmt(f.ingestNodeCpuUsPerEvent)})`) +
+        (f.postgresCpuUsPerEvent === null ? '' : `, PostgreSQL ${fmt(f.postgresCpuUsPerEvent)} µs/event`),
+    );
+    return f;
   } finally {
     await pg?.drop();
   }
@@ -576,10 +637,15 @@ async function main() {
 
   const backlogs = [];
   if (args.backlog > 0) {
-    for (const database of args.databases) backlogs.push(await runBacklog({ database, count: args.backlog, work, drainTimeout: args.drainTimeout }));
+    for (const database of args.databases) backlogs.push(await runBacklog({ database, count: args.backlog, work, drainTimeout: args.drainTimeout, cpuProfDir }));
   }
 
-  const result = { date: new Date().toISOString(), options: args, machine: machine(pgVersion), cases, backlogs };
+  const floors = [];
+  if (args.floor > 0) {
+    for (const database of args.databases) floors.push(await runFloor({ database, count: args.floor, work }));
+  }
+
+  const result = { date: new Date().toISOString(), options: args, machine: machine(pgVersion), cases, backlogs, floors };
   const table = markdown(result);
   writeFileSync(join(RESULTS, `${stamp}.json`), JSON.stringify(result, null, 2));
   writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify(result, null, 2));
