@@ -197,6 +197,34 @@ describe.each(DATABASES)('billing with the default ledger (%s)', (kind) => {
     ]);
   });
 
+  it.each([
+    ['a category longer than its column', { billable: true, category: 'c'.repeat(65), pricing_model: 'PMP', type: 'regular' }],
+    ['billable as a string', { billable: 'yes' }],
+    ['a NUL in its pricing model', { billable: false, pricing_model: 'P\u0000MP' }],
+    ['pricing that is not an object', 'marketing'],
+  ])('voids the charge of a message whose failed event carries invalid pricing (%s) instead of refusing the event', async (_case, pricing) => {
+    const [sent, failed] = lifecycle(['sent', 'failed']);
+    await deliverOneByOne(t, [sent]);
+    expect(await billing().findOne(sent.ncmessage_id)).toMatchObject({ state: 'charged' });
+    // Not the typed shape: what a sender might put on the wire.
+    const res = await postSigned(t.app, buildWebhookPayload({ ...failed, pricing: pricing as never })).expect(200);
+    expect(res.body).toEqual({ accepted: 1, duplicates: 0, rejected: 0 });
+    await t.settle();
+    expect(await billing().findOne(sent.ncmessage_id)).toMatchObject({ state: 'voided' });
+    expect(await t.app.get(DataSource).getRepository(NetcoreWebhookEvent).findBy({ ncmessageId: sent.ncmessage_id })).toEqual([
+      expect.objectContaining({ state: 'processed' }),
+      expect.objectContaining({ state: 'processed' }),
+    ]);
+  });
+
+  it('still refuses a billable event whose pricing is invalid (a charge needs its pricing)', async () => {
+    const [sent] = lifecycle(['sent']);
+    const res = await postSigned(t.app, buildWebhookPayload({ ...sent, pricing: { billable: true, category: 'c'.repeat(65) } })).expect(200);
+    expect(res.body).toEqual({ accepted: 0, duplicates: 0, rejected: 1 });
+    await t.settle();
+    expect(await billing().findOne(sent.ncmessage_id)).toBeNull();
+  });
+
   it('totals charges by category and pricing model over a time range, charged minus voided', async () => {
     const day = 1_700_000_000; // a range no other test of this suite uses
     const base = { status: 'sent', received_at: String(day) };

@@ -59,9 +59,11 @@ const validItem = fc
     source: fc.option(fc.oneof(text(64), longText(129, 300)), { nil: undefined }),
     remark: fc.option(text(200), { nil: undefined }),
     pricing: fc.option(fc.record({ billable: fc.boolean(), category: fc.option(text(64), { nil: undefined }) }), { nil: undefined }),
+    // A failed event's pricing is ignored when invalid (a failed message is never billed): the event is still stored.
+    failedPricing: fc.option(fc.constantFrom<unknown>({ billable: 'yes' }, 'free', null, { billable: true, category: 'c'.repeat(65) }), { nil: undefined }),
     extra: fc.option(fc.jsonValue({ maxDepth: 3 }).filter((v) => !holdsForbiddenKey(v)), { nil: undefined }),
   })
-  .map(({ id, status, seconds, timeForm, recipient, phoneNumber, source, remark, pricing, extra }): Labelled => {
+  .map(({ id, status, seconds, timeForm, recipient, phoneNumber, source, remark, pricing, failedPricing, extra }): Labelled => {
     const receivedAt =
       timeForm === 'digits' ? String(seconds) : timeForm === 'number' ? seconds : new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 19);
     const item: Item = { ncmessage_id: id, status, received_at: receivedAt };
@@ -70,6 +72,7 @@ const validItem = fc
     if (source !== undefined) item.source = source;
     if (remark !== undefined) item.status_remark = remark;
     if (pricing !== undefined) item.pricing = pricing;
+    if (status === 'failed' && failedPricing !== undefined) item.pricing = failedPricing;
     if (extra !== undefined) item.extra = extra;
     return { item, key: `${id}|${status}|${seconds * 1000}` };
   });
@@ -93,8 +96,9 @@ const nearValidItem = fc
       (i: Item) => (i.received_at = 'yesterday'),
       (i: Item) => (i.received_at = 1.5),
       (i: Item) => (i.received_at = '1999-12-31 23:59:59'),
-      (i: Item) => (i.pricing = { billable: 'yes' }),
-      (i: Item) => (i.pricing = 'free'),
+      // Invalid pricing refuses any event but a failed one.
+      (i: Item) => ((i.status = i.status === 'failed' ? 'sent' : i.status), (i.pricing = { billable: 'yes' })),
+      (i: Item) => ((i.status = i.status === 'failed' ? 'delivered' : i.status), (i.pricing = 'free')),
       (i: Item) => (i.recipient = ['a']),
       (i: Item) => Object.defineProperty(i, '__proto__', { value: { polluted: true }, enumerable: true }),
       (i: Item) => (i.extra = { constructor: { prototype: { polluted: true } } }),

@@ -29,6 +29,21 @@ describe('validateDeliveryStatus', () => {
     expect(validateDeliveryStatus(failed).valid).toBe(true);
   });
 
+  it('accepts a failed item whose pricing is invalid, and leaves that pricing out of the validated item', () => {
+    for (const pricing of [{ billable: true, category: 'c'.repeat(65) }, { billable: 'yes' }, { billable: false, type: 'a\u0000' }, 'marketing', null]) {
+      const result = validateDeliveryStatus({ ...valid(), status: 'failed', pricing });
+      expect(result).toMatchObject({ valid: true });
+      expect(result.valid && result.item.pricing).toBeUndefined();
+    }
+  });
+
+  it('keeps the valid pricing of a failed item, and refuses invalid pricing on any other status', () => {
+    const failed = validateDeliveryStatus({ ...valid(), status: 'failed' });
+    expect(failed.valid && failed.item.pricing).toEqual(valid().pricing);
+    expect(errorsOf({ ...valid(), status: 'delivered', pricing: { billable: 'yes' } })).toEqual(['pricing.billable must be a boolean value']);
+    expect(errorsOf({ ...valid(), status: 'FAILED', pricing: { billable: 'yes' } }).length).toBeGreaterThan(0);
+  });
+
   it('accepts extra fields (the older clicked structure) and unknown statuses', () => {
     expect(validateDeliveryStatus({ ...valid(), status: 'clicked', url: 'https://x', click: { n: 1 } }).valid).toBe(true);
     expect(validateDeliveryStatus({ ...valid(), status: 'enqueued' }).valid).toBe(true);

@@ -39,6 +39,14 @@ function flatten(errors: ValidationError[], prefix = ''): string[] {
   ]);
 }
 
+/** Whether `pricing` (an item's, as received) passes `DeliveryStatusPricingDto`. */
+export function isValidPricing(pricing: unknown): boolean {
+  if (!isRecord(pricing)) return false;
+  const dto = pick(new DeliveryStatusPricingDto(), pricing, PRICING_FIELDS);
+  // As below: the compiled check's false is only "not sure".
+  return compileValidityCheck(DeliveryStatusPricingDto)?.(dto) || validateSync(dto, { stopAtFirstError: true }).length === 0;
+}
+
 /**
  * Validates one `delivery_status` item against `DeliveryStatusDto` without transforming the input:
  * the item as received stays the raw record, extra fields and all.
@@ -49,7 +57,9 @@ export function validateDeliveryStatus(raw: unknown): DeliveryStatusValidation {
   const forbidden = findForbiddenKey(raw);
   if (forbidden) return { valid: false, errors: [`item must not contain the key ${JSON.stringify(forbidden)}`] };
   const item = pick(new DeliveryStatusDto(), raw, ITEM_FIELDS);
-  if (Object.prototype.hasOwnProperty.call(raw, 'pricing')) {
+  // A failed message is never billed, so its event's pricing (absent, per Netcore) must not keep it out: a
+  // failed event refused for its pricing would leave the message's charge standing. Invalid there, it is ignored.
+  if (Object.prototype.hasOwnProperty.call(raw, 'pricing') && !(raw.status === 'failed' && !isValidPricing(raw.pricing))) {
     const pricing = raw.pricing;
     item.pricing = isRecord(pricing)
       ? pick(new DeliveryStatusPricingDto(), pricing, PRICING_FIELDS)
