@@ -192,6 +192,24 @@ describe.each(DATABASES)('analytics (%s)', (kind) => {
     }
   });
 
+  it('counts a failure whose event carries invalid pricing under the category of its message (the pricing is ignored)', async () => {
+    const t = await startHostApp(kind);
+    try {
+      const [sent, failed] = lifecycle(['sent', 'failed'], { pricing: { billable: true, category: 'utility', pricing_model: 'PMP', type: 'regular' } });
+      await postSigned(t.app, buildWebhookPayload(sent)).expect(200);
+      await t.settle();
+      const invalid = { ...failed, pricing: { billable: true, category: 'c'.repeat(65) } };
+      expect((await postSigned(t.app, buildWebhookPayload(invalid)).expect(200)).body).toMatchObject({ accepted: 1, rejected: 0 });
+      await t.settle();
+      const day = new Date(Number(sent.received_at) * 1000).toISOString().slice(0, 10);
+      const analytics = t.app.get(NetcoreAnalyticsService);
+      expect((await analytics.summary({ from: day, to: day, category: 'utility' })).funnel).toMatchObject({ sent: 1, failed: 1 });
+      expect((await analytics.summary({ from: day, to: day, category: 'c'.repeat(64) })).funnel.failed).toBe(0);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('counts an event whose source is longer than the analytics columns under its first 128 characters', async () => {
     const t = await startHostApp(kind);
     try {

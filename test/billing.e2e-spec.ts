@@ -282,6 +282,15 @@ describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => 
     ]);
   });
 
+  it('is told void when the failed event carries invalid pricing (the pricing is ignored, not the event)', async () => {
+    const [sent, failed] = lifecycle(['sent', 'failed']);
+    await deliverOneByOne(t, [sent, { ...failed, pricing: { billable: 'yes' } as never }]);
+    expect(sink.callsFor(sent.ncmessage_id)).toEqual([
+      { call: 'charge', args: expect.objectContaining({ ncmessageId: sent.ncmessage_id }) },
+      { call: 'void', args: { ncmessageId: sent.ncmessage_id, reason: REMARK, voidedAt: new Date(AT.failed * 1000) } },
+    ]);
+  });
+
   it('makes one charge call when different billable events of a message arrive 20 at once', async () => {
     const id = buildDeliveryStatus().ncmessage_id;
     const items = Array.from({ length: 20 }, (_, i) =>

@@ -39,8 +39,17 @@ function flatten(errors: ValidationError[], prefix = ''): string[] {
   ]);
 }
 
+/**
+ * A failed message is never billed, so a failed event's pricing (absent, per Netcore) must not keep it out: a
+ * failed event refused for its pricing would leave the message's charge standing. Invalid there, it is ignored,
+ * by validation and by the event built from the stored item alike.
+ */
+export function ignoresPricing(raw: Record<string, unknown>): boolean {
+  return raw.status === 'failed' && raw.pricing !== undefined && !isValidPricing(raw.pricing);
+}
+
 /** Whether `pricing` (an item's, as received) passes `DeliveryStatusPricingDto`. */
-export function isValidPricing(pricing: unknown): boolean {
+function isValidPricing(pricing: unknown): boolean {
   if (!isRecord(pricing)) return false;
   const dto = pick(new DeliveryStatusPricingDto(), pricing, PRICING_FIELDS);
   // As below: the compiled check's false is only "not sure".
@@ -57,9 +66,7 @@ export function validateDeliveryStatus(raw: unknown): DeliveryStatusValidation {
   const forbidden = findForbiddenKey(raw);
   if (forbidden) return { valid: false, errors: [`item must not contain the key ${JSON.stringify(forbidden)}`] };
   const item = pick(new DeliveryStatusDto(), raw, ITEM_FIELDS);
-  // A failed message is never billed, so its event's pricing (absent, per Netcore) must not keep it out: a
-  // failed event refused for its pricing would leave the message's charge standing. Invalid there, it is ignored.
-  if (Object.prototype.hasOwnProperty.call(raw, 'pricing') && !(raw.status === 'failed' && !isValidPricing(raw.pricing))) {
+  if (Object.prototype.hasOwnProperty.call(raw, 'pricing') && !ignoresPricing(raw)) {
     const pricing = raw.pricing;
     item.pricing = isRecord(pricing)
       ? pick(new DeliveryStatusPricingDto(), pricing, PRICING_FIELDS)

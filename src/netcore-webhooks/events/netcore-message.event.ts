@@ -1,5 +1,5 @@
 import { parseReceivedAt } from '../dto/received-at';
-import { isValidPricing } from '../dto/validate-delivery-status';
+import { ignoresPricing } from '../dto/validate-delivery-status';
 
 export interface NetcoreMessagePricing {
   billable: boolean;
@@ -45,9 +45,8 @@ export class NetcoreMessageEvent {
       source: str(raw.source),
       statusRemark: str(raw.status_remark),
       apiHeader: str(raw['x-apiheader']),
-      // A failed event's pricing was not validated (see validateDeliveryStatus): kept only when valid.
       pricing:
-        p && typeof p === 'object' && (raw.status !== 'failed' || isValidPricing(p))
+        p && typeof p === 'object' && !ignoresPricing(raw)
           ? { billable: p.billable === true, category: str(p.category), pricingModel: str(p.pricing_model), type: str(p.type) }
           : undefined,
       raw,
