@@ -20,7 +20,7 @@ const NoNul = () => NotContains('\u0000', { message: '$property must not contain
 /** A status is a plain lower-case token, so it can be part of an event name (`message.<status>`). */
 export const STATUS_TOKEN = /^[a-z][a-z0-9_]{0,31}$/;
 
-/** `pricing` of one event; absent on failed events. Unknown category/model/type values are kept. */
+/** `pricing` of one event; absent on failed events (and ignored there when invalid). Unknown category/model/type values are kept. */
 export class DeliveryStatusPricingDto {
   @ApiProperty({ description: 'Whether the event is billable', example: true })
   @IsBoolean()
@@ -108,7 +108,7 @@ export class DeliveryStatusDto {
   @IsString()
   'x-apiheader'?: string;
 
-  @ApiPropertyOptional({ type: () => DeliveryStatusPricingDto, description: 'Absent on failed events' })
+  @ApiPropertyOptional({ type: () => DeliveryStatusPricingDto, description: 'Absent on failed events; ignored there when invalid (a failed message is never billed)' })
   @IsOptional()
   @ValidateNested()
   @Type(() => DeliveryStatusPricingDto)
