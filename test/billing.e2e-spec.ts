@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { DataSource, In } from 'typeorm';
 import {
   NETCORE_SAMPLE_PAYLOADS,
+  NetcoreDeadLetter,
+  NetcoreDeadLetterService,
   NetcoreBillingService,
   NetcoreBillingSink,
   NetcoreBillingState,
@@ -215,6 +218,29 @@ describe.each(DATABASES)('billing with the default ledger (%s)', (kind) => {
       expect.objectContaining({ state: 'processed' }),
       expect.objectContaining({ state: 'processed' }),
     ]);
+  });
+
+  it('voids the charge when a failed event refused for its pricing by an earlier version is replayed from the dead letters', async () => {
+    const [sent, failed] = lifecycle(['sent', 'failed']);
+    await deliverOneByOne(t, [sent]);
+    const dataSource = t.app.get(DataSource);
+    const letter = {
+      id: randomUUID(),
+      fingerprint: randomUUID().replace(/-/g, ''),
+      reason: 'validation',
+      errors: JSON.stringify(['pricing.billable must be a boolean value']),
+      payload: JSON.stringify({ ...failed, pricing: { billable: 'yes' } }),
+      eventId: null,
+      state: 'open',
+      occurrences: 1,
+      createdAt: new Date(),
+      resolvedAt: null,
+      resolution: null,
+    } satisfies NetcoreDeadLetter;
+    await dataSource.getRepository(NetcoreDeadLetter).insert(letter);
+    expect(await t.app.get(NetcoreDeadLetterService).replay(letter.id)).toEqual({ id: letter.id, outcome: 'replayed' });
+    await t.settle();
+    expect(await billing().findOne(sent.ncmessage_id)).toMatchObject({ state: 'voided' });
   });
 
   it('still refuses a billable event whose pricing is invalid (a charge needs its pricing)', async () => {
