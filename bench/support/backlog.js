@@ -7,10 +7,15 @@ const { createEventSource } = require('./payloads');
 
 const ROOT = join(__dirname, '..', '..');
 const ROWS_PER_STATEMENT = 500;
+/** The inbox's columns as the webhook endpoint fills them, and their PostgreSQL types (for `unnest`). */
 const COLUMNS = ['id', 'idempotency_key', 'ncmessage_id', 'status', 'received_at', 'payload', 'state', 'attempts', 'duplicates', 'created_at'];
+const TYPES = ['varchar', 'varchar', 'varchar', 'varchar', 'bigint', 'text', 'varchar', 'integer', 'integer', 'bigint'];
 
-/** `count` pending inbox rows as the webhook endpoint stores them: same key, id and payload forms, oldest first. */
-function* backlogRows(count, prefix) {
+/**
+ * `count` bench events (`item`) and the pending inbox rows the webhook endpoint stores for them (`row`, in
+ * COLUMNS order): same key, id and payload forms, oldest first.
+ */
+function* inboxRows(count, prefix) {
   // The module's own key and id functions (built), so the rows are exactly what a request would have stored.
   const { idempotencyKey } = require(join(ROOT, 'dist', 'netcore-webhooks', 'ingest', 'idempotency-key'));
   const { timeOrderedId } = require(join(ROOT, 'dist', 'netcore-webhooks', 'ingest', 'time-ordered-id'));
@@ -20,24 +25,27 @@ function* backlogRows(count, prefix) {
     const item = next();
     const receivedAtMs = Number(item.received_at) * 1000;
     createdAt++;
-    yield [
-      timeOrderedId(createdAt),
-      idempotencyKey(item.ncmessage_id, item.status, receivedAtMs),
-      item.ncmessage_id,
-      item.status,
-      receivedAtMs,
-      JSON.stringify(item),
-      'pending',
-      0,
-      0,
-      createdAt,
-    ];
+    yield {
+      item,
+      row: [
+        timeOrderedId(createdAt),
+        idempotencyKey(item.ncmessage_id, item.status, receivedAtMs),
+        item.ncmessage_id,
+        item.status,
+        receivedAtMs,
+        JSON.stringify(item),
+        'pending',
+        0,
+        0,
+        createdAt,
+      ],
+    };
   }
 }
 
 /** Writes the backlog into the (migrated) inbox of an SQLite file or a PostgreSQL database. */
 async function prefillInbox(kind, location, count, prefix) {
-  const rows = backlogRows(count, prefix);
+  const rows = [...inboxRows(count, prefix)].map((e) => e.row);
   if (kind === 'sqlite') {
     const Database = require('better-sqlite3');
     const db = new Database(location, { fileMustExist: true, timeout: 5000 });
@@ -55,10 +63,9 @@ async function prefillInbox(kind, location, count, prefix) {
   const client = new Client({ connectionString: location });
   await client.connect();
   try {
-    const types = ['varchar', 'varchar', 'varchar', 'varchar', 'bigint', 'text', 'varchar', 'integer', 'integer', 'bigint'];
     const sql =
       `INSERT INTO netcore_webhook_events (${COLUMNS.join(', ')}) ` +
-      `SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
+      `SELECT * FROM unnest(${TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
     let chunk = [];
     const flush = async () => {
       if (!chunk.length) return;
@@ -77,4 +84,4 @@ async function prefillInbox(kind, location, count, prefix) {
   }
 }
 
-module.exports = { prefillInbox };
+module.exports = { prefillInbox, inboxRows, INBOX_COLUMNS: COLUMNS, INBOX_TYPES: TYPES };

@@ -20,38 +20,21 @@
  * the second write of each row to mark it processed (not a HOT update on PostgreSQL: `state` is in the
  * backlog index's predicate), are costs a different inbox design could avoid.
  */
-const { createEventSource } = require('./payloads');
+const { join } = require('node:path');
+const { inboxRows, INBOX_COLUMNS: INBOX, INBOX_TYPES } = require('./backlog');
 
+const ROOT = join(__dirname, '..', '..');
 const INGEST_BATCH = 100;
 const PROCESS_BATCH = 500;
-const RANK = { sent: 1, delivered: 2, read: 3, clicked: 4, failed: 5 };
-const INBOX = ['id', 'idempotency_key', 'ncmessage_id', 'status', 'received_at', 'payload', 'state', 'attempts', 'duplicates', 'created_at'];
-const INBOX_TYPES = ['varchar', 'varchar', 'varchar', 'varchar', 'bigint', 'text', 'varchar', 'integer', 'integer', 'bigint'];
-
-/** `count` events as inbox rows (made before timing: a request hands them over parsed and keyed). */
-function events(count, prefix, { idempotencyKey, timeOrderedId }) {
-  const next = createEventSource(prefix);
-  const out = [];
-  let createdAt = Date.now();
-  for (let i = 0; i < count; i++) {
-    const item = next();
-    const receivedAt = Number(item.received_at) * 1000;
-    out.push({
-      item,
-      row: [timeOrderedId(++createdAt), idempotencyKey(item.ncmessage_id, item.status, receivedAt), item.ncmessage_id, item.status, receivedAt, JSON.stringify(item), 'pending', 0, 0, createdAt],
-    });
-  }
-  return out;
-}
 
 /** What one processing transaction writes for `batch`, as plain rows. */
-function processingRows(batch, now) {
+function processingRows(batch, now, statusRank) {
   const messages = new Map();
   const charges = new Map();
   const voids = new Set();
   const counts = new Map();
   for (const { item, row } of batch) {
-    const rank = RANK[item.status] ?? 0;
+    const rank = statusRank(item.status);
     const m = messages.get(item.ncmessage_id);
     if (!m || rank > m[2]) messages.set(item.ncmessage_id, [item.ncmessage_id, item.status, rank, now]);
     if (item.status === 'failed') voids.add(item.ncmessage_id);
@@ -94,7 +77,7 @@ async function checkWritten(query, all) {
   }
 }
 
-function sqliteFloor(location, batches) {
+function sqliteFloor(location, batches, statusRank) {
   const Database = require('better-sqlite3');
   const db = new Database(location, { fileMustExist: true, timeout: 5000 });
   // The demo app's settings (src/demo/database-options.ts); its checkpoints run in a worker thread, so the
@@ -145,7 +128,7 @@ function sqliteFloor(location, batches) {
       const rows = batch.map((e) => e.row);
       ingestUs += inTransaction(() => ingest(rows));
       const now = Date.now();
-      const w = processingRows(batch, now);
+      const w = processingRows(batch, now, statusRank);
       processUs += inTransaction(() => processBatch(w, now));
     }
     db.pragma('wal_checkpoint(PASSIVE)');
@@ -166,7 +149,7 @@ function sqliteFloor(location, batches) {
   }
 }
 
-async function postgresFloor(location, batches, databaseCpuSeconds) {
+async function postgresFloor(location, batches, statusRank, databaseCpuSeconds) {
   const { Client } = require('pg');
   const client = new Client({ connectionString: location });
   await client.connect();
@@ -195,7 +178,7 @@ async function postgresFloor(location, batches, databaseCpuSeconds) {
       }
       await client.query('COMMIT');
       const now = Date.now();
-      const w = processingRows(batch, now);
+      const w = processingRows(batch, now, statusRank);
       await client.query('BEGIN');
       await run('message', byColumn(w.messages, MESSAGE.length));
       if (w.charges.length) await run('charge', byColumn(w.charges, CHARGE.length));
@@ -226,16 +209,15 @@ async function postgresFloor(location, batches, databaseCpuSeconds) {
  * wall time, CPU seconds of this process (SQLite's work included; `writerCpuSec`: the part inside SQLite's
  * write transactions) and of PostgreSQL.
  */
-async function measureFloor(kind, location, count, prefix, { root, databaseCpuSeconds }) {
-  const { join } = require('node:path');
-  const ids = {
-    idempotencyKey: require(join(root, 'dist', 'netcore-webhooks', 'ingest', 'idempotency-key')).idempotencyKey,
-    timeOrderedId: require(join(root, 'dist', 'netcore-webhooks', 'ingest', 'time-ordered-id')).timeOrderedId,
-  };
-  const all = events(count, prefix, ids);
+async function measureFloor(kind, location, count, prefix, { databaseCpuSeconds }) {
+  // The module's own ranking of statuses (built), so the message upserts fold as the module's do.
+  const { statusRank } = require(join(ROOT, 'dist', 'netcore-webhooks', 'lifecycle', 'status-rank'));
+  // Made before timing: a request hands its events over parsed and keyed.
+  const all = [...inboxRows(count, prefix)];
   const batches = [];
   for (let i = 0; i < all.length; i += PROCESS_BATCH) batches.push(all.slice(i, i + PROCESS_BATCH));
-  const { check, close, ...cost } = kind === 'sqlite' ? sqliteFloor(location, batches) : await postgresFloor(location, batches, databaseCpuSeconds);
+  const { check, close, ...cost } =
+    kind === 'sqlite' ? sqliteFloor(location, batches, statusRank) : await postgresFloor(location, batches, statusRank, databaseCpuSeconds);
   try {
     await check(all);
   } finally {
