@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { DataSource, In } from 'typeorm';
 import {
   NETCORE_SAMPLE_PAYLOADS,
-  NetcoreDeadLetter,
   NetcoreDeadLetterService,
   NetcoreBillingService,
   NetcoreBillingSink,
@@ -14,6 +12,7 @@ import {
   type NetcoreDeliveryStatusItem,
 } from '../src';
 import { BatchingBillingSink, HostSinksModule, RecordingBillingSink } from './fixtures/recording-sinks';
+import { insertValidationLetter } from './support/dead-letters';
 import { AT, REMARK, T0, expectedBillingCalls, lifecycle, permutations } from './support/lifecycle';
 import { processAgain } from './support/inbox-rows';
 import { startHostApp, type TestApp } from './support/test-app';
@@ -223,21 +222,7 @@ describe.each(DATABASES)('billing with the default ledger (%s)', (kind) => {
   it('voids the charge when a failed event refused for its pricing by an earlier version is replayed from the dead letters', async () => {
     const [sent, failed] = lifecycle(['sent', 'failed']);
     await deliverOneByOne(t, [sent]);
-    const dataSource = t.app.get(DataSource);
-    const letter = {
-      id: randomUUID(),
-      fingerprint: randomUUID().replace(/-/g, ''),
-      reason: 'validation',
-      errors: JSON.stringify(['pricing.billable must be a boolean value']),
-      payload: JSON.stringify({ ...failed, pricing: { billable: 'yes' } }),
-      eventId: null,
-      state: 'open',
-      occurrences: 1,
-      createdAt: new Date(),
-      resolvedAt: null,
-      resolution: null,
-    } satisfies NetcoreDeadLetter;
-    await dataSource.getRepository(NetcoreDeadLetter).insert(letter);
+    const letter = await insertValidationLetter(t.app, { ...failed, pricing: { billable: 'yes' } }, ['pricing.billable must be a boolean value']);
     expect(await t.app.get(NetcoreDeadLetterService).replay(letter.id)).toEqual({ id: letter.id, outcome: 'replayed' });
     await t.settle();
     expect(await billing().findOne(sent.ncmessage_id)).toMatchObject({ state: 'voided' });

@@ -4,6 +4,7 @@ import { NetcoreDeadLetter, NetcoreDeadLetterService, buildDeliveryStatus, build
 import { FaultPlan } from './fixtures/reliability/fault-plan';
 import { FIXTURE_LEDGER } from './fixtures/reliability/ledger.entities';
 import { LEDGER_PROVIDERS } from './fixtures/reliability/ledger.listener';
+import { insertValidationLetter } from './support/dead-letters';
 import { tables } from './support/reliability';
 import { startHostApp, type TestApp } from './support/test-app';
 import { DATABASES } from './support/test-databases';
@@ -50,22 +51,7 @@ describe.each(DATABASES)('dead letters admin endpoints (%s)', (kind) => {
 
     /** A letter rejected by an older, stricter version: its payload is valid today. */
     async function letterValidToday(): Promise<NetcoreDeadLetter> {
-      const item = buildDeliveryStatus({ status: 'delivered' });
-      const letter = Object.assign(new NetcoreDeadLetter(), {
-        id: randomUUID(),
-        fingerprint: randomUUID().replace(/-/g, ''),
-        reason: 'validation',
-        errors: JSON.stringify(['status must be one of sent, read (older version)']),
-        payload: JSON.stringify(item),
-        eventId: null,
-        state: 'open',
-        occurrences: 1,
-        createdAt: new Date(),
-        resolvedAt: null,
-        resolution: null,
-      } satisfies NetcoreDeadLetter);
-      await tables(t.app).deadLetters.insert({ ...letter });
-      return letter;
+      return insertValidationLetter(t.app, buildDeliveryStatus({ status: 'delivered' }), ['status must be one of sent, read (older version)']);
     }
 
     async function processingLetter(): Promise<{ letter: NetcoreDeadLetter; ncmessageId: string }> {
