@@ -12,8 +12,10 @@
  * is timed from the app's start until processed: processing alone, with no webhook requests or load generator.
  *
  * Last, the database's floor for --floor events (0: none): the fewest writes a correct receiver makes per event,
- * by a bare script on the module's tables (bench/support/floor.js), and the CPU that floor alone needs at the
- * targets' rates.
+ * by a bare script (bench/support/floor.js) on the module's inbox and on the leanest inbox of any design, and
+ * the CPU that floor alone needs at the targets' rates. With a 100-event case in the same run, what the
+ * 100-event targets leave per event for the module's own work once the floor, a bare endpoint and the load
+ * generator are paid, next to what the module took.
  */
 const { fork, execFileSync } = require('node:child_process');
 const { mkdtempSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } = require('node:fs');
@@ -136,10 +138,13 @@ function rssMb(pid) {
   }
 }
 
-/** CPU seconds (user + system) the process used so far; a noise-resistant cost next to req/s. */
-function cpuSeconds(pid) {
+/**
+ * CPU seconds (user + system) the process used so far; a noise-resistant cost next to req/s. With
+ * `mainThread`, only its main thread's (JavaScript, and a synchronous SQLite driver's work, run there).
+ */
+function cpuSeconds(pid, { mainThread = false } = {}) {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const fields = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
   } catch {
     return null;
@@ -298,6 +303,7 @@ function summarise(load, eventsPerRequest) {
     // Without each connection's first answer, which also waited for the server to accept the connection.
     p99OpenConnections: load.openConnectionLatency.p99,
     seconds,
+    loadCpuUsPerRequest: (load.cpuSec * 1e6) / Math.max(1, load.requests),
   };
 }
 
@@ -370,13 +376,16 @@ function markdown(result) {
     lines.push(
       '',
       `The database's floor: ${fmt(result.options.floor)} events written by a bare script (bench/support/floor.js, no Nest, TypeORM, HTTP, ` +
-        'JSON, signature or validation) on the module\'s tables, with the fewest writes a correct receiver makes there: the inbox rows ' +
-        '(a statement per 100-event request, five requests a transaction), then per 500 events one transaction with the message upserts, ' +
-        `ledger entries, daily counts and processed marks. *Needed at the target*: the CPU this floor alone takes to store a ${LOAD_SEC} s load at ` +
-        `the 100-event target rate and process it by the end of the drain the target allows (${LOAD_SEC + TARGETS[100].sqlite.drainSec} s).`,
+        'JSON, signature or validation) with the fewest writes a correct receiver makes: the inbox rows (a statement per 100-event ' +
+        'request, five requests a transaction), then per 500 events one transaction with the message upserts, ledger entries, daily ' +
+        'counts and what marks the events processed. Inbox *schema*: the module\'s own, each row marked processed. *Lean*: the leanest ' +
+        'inbox of any design (an integer key, the idempotency key\'s unique index and the payload, each row written once, one cursor row ' +
+        `moved per transaction); the other tables are the module's. *Needed at the target*: the CPU this floor alone takes to store a ${LOAD_SEC} s ` +
+        `load at the 100-event target rate and process it by the end of the drain the target allows (${LOAD_SEC + TARGETS[100].sqlite.drainSec} s), ` +
+        `on ${result.machine.cores} cores shared with the HTTP server and the load generator.`,
       '',
-      '| database | events | took | this process CPU per event | of it in write transactions (ingest + processing) | PostgreSQL CPU per event | needed at the target | machine |',
-      '|---|---:|---:|---:|---:|---:|---|---|',
+      '| database | inbox | events | took | this process CPU per event | of it in write transactions (ingest + processing) | PostgreSQL CPU per event | needed at the target |',
+      '|---|---|---:|---:|---:|---:|---:|---|',
     );
     for (const f of result.floors) {
       const { eventsPerSec: rate, drainSec } = TARGETS[100][f.database];
@@ -387,9 +396,33 @@ function markdown(result) {
           ? `${share(f.writerCpuUsPerEvent)} of SQLite's one writer thread (${share(f.nodeCpuUsPerEvent)} cores in all) at ${fmt(rate)} events/s`
           : `${share(f.postgresCpuUsPerEvent)} cores of PostgreSQL + ${share(f.nodeCpuUsPerEvent)} of its client at ${fmt(rate)} events/s`;
       lines.push(
-        `| ${f.database} | ${fmt(f.events)} | ${f.wallSec.toFixed(2)} s | ${fmt(f.nodeCpuUsPerEvent)} µs | ` +
+        `| ${f.database} | ${f.layout ?? 'schema'} | ${fmt(f.events)} | ${f.wallSec.toFixed(2)} s | ${fmt(f.nodeCpuUsPerEvent)} µs | ` +
           `${f.writerCpuUsPerEvent === null ? '-' : `${fmt(f.writerCpuUsPerEvent)} µs (${fmt(f.ingestWriterCpuUsPerEvent)} + ${fmt(f.writerCpuUsPerEvent - f.ingestWriterCpuUsPerEvent)})`} | ` +
-          `${f.postgresCpuUsPerEvent === null ? '-' : `${fmt(f.postgresCpuUsPerEvent)} µs`} | ${needed} | ${result.machine.cores} cores, shared with the HTTP server and the load generator |`,
+          `${f.postgresCpuUsPerEvent === null ? '-' : `${fmt(f.postgresCpuUsPerEvent)} µs`} | ${needed} |`,
+      );
+    }
+  }
+  const budgets = targetBudgets(result);
+  if (budgets.length) {
+    lines.push(
+      '',
+      `What the 100-event targets leave for the module on this machine: the CPU per event there is at the target rate (a ${LOAD_SEC} s load ` +
+        'stored and processed by the end of the drain allowed), less what any receiver spends: the database\'s floor (above, the lower ' +
+        'of its two inboxes), a bare ' +
+        'Nest endpoint taking the same 100-event requests (the case\'s bare run), and the load generator (autocannon\'s process in the ' +
+        'module\'s run, making and signing the bodies). *Now*: what the module\'s 100-event run took per event (server and PostgreSQL ' +
+        'CPU, drain included) plus the load generator, to be read against the CPU per event there is.',
+      '',
+      '| database | CPU counted | there is, per event | floor | bare endpoint | load generator | left for the module\'s own work | now |',
+      '|---|---|---:|---:|---:|---:|---:|---:|',
+    );
+    const us = (n) => (n === null ? '-' : `${fmt(n, 1)} µs`);
+    for (const b of budgets) {
+      const left = b.budget - b.floor - b.bare - (b.load ?? 0);
+      const now = b.module + (b.load ?? 0);
+      lines.push(
+        `| ${b.database} | ${b.scope} | ${us(b.budget)} | ${us(b.floor)} (${b.layout ?? 'schema'}) | ${us(b.bare)} | ${us(b.load)} | ${us(left)} | ` +
+          `${us(now)} (${(now / b.budget).toFixed(1)}× what there is) |`,
       );
     }
   }
@@ -398,6 +431,49 @@ function markdown(result) {
     lines.push('', `Non-2xx answers or socket errors: ${errors.map((c) => `${c.adapter}/${c.database}/${c.eventsPerRequest}: ${JSON.stringify(c.module.statusCounts)} errors=${c.module.errors}`).join('; ')}`);
   }
   return lines.join('\n');
+}
+
+/**
+ * Per database with a floor and a 100-event case: the CPU per event the machine has at the 100-event target
+ * (`budget`), what the floor, a bare endpoint and the load generator take of it, and what the module took.
+ * SQLite also against one thread: better-sqlite3 runs its statements on the main thread, with the JavaScript.
+ */
+function targetBudgets(result) {
+  const budgets = [];
+  const lowest = new Map();
+  for (const f of result.floors ?? []) {
+    const cost = (x) => x.nodeCpuUsPerEvent + (x.postgresCpuUsPerEvent ?? 0);
+    if (!lowest.has(f.database) || cost(f) < cost(lowest.get(f.database))) lowest.set(f.database, f);
+  }
+  for (const f of lowest.values()) {
+    const c = result.cases.find((x) => x.eventsPerRequest === 100 && x.database === f.database);
+    const t = TARGETS[100][f.database];
+    if (!c || !t || c.module.loadCpuUsPerRequest === undefined) continue;
+    const perEvent = (threads) => (threads * (LOAD_SEC + t.drainSec) * 1e6) / (t.eventsPerSec * LOAD_SEC);
+    const row = { database: f.database, adapter: c.adapter, layout: f.layout };
+    if (f.database === 'sqlite') {
+      budgets.push({
+        ...row,
+        scope: 'the main thread',
+        budget: perEvent(1),
+        // Only the floor's write transactions: its rows were made before timing, and a checkpoint runs elsewhere.
+        floor: f.writerCpuUsPerEvent,
+        bare: c.bare.mainThreadCpuUsPerRequest / 100,
+        load: null,
+        module: c.serverMainThreadCpuUsPerEvent,
+      });
+    }
+    budgets.push({
+      ...row,
+      scope: `all ${result.machine.cores} cores`,
+      budget: perEvent(result.machine.cores),
+      floor: f.nodeCpuUsPerEvent + (f.postgresCpuUsPerEvent ?? 0),
+      bare: c.bare.cpuUsPerRequest / 100,
+      load: c.module.loadCpuUsPerRequest / 100,
+      module: c.serverCpuUsPerEvent + (c.postgresCpuUsPerEvent ?? 0),
+    });
+  }
+  return budgets;
 }
 
 function versionOf(pkg) {
@@ -438,23 +514,30 @@ function updateReadme(table) {
 }
 
 /** One round of a case: the bare app, then the module, then the module's backlog drained. */
-async function runRound({ label, bare, server, inbox, common, idPrefix, drainTimeout }) {
+async function runRound({ label, database, bare, server, inbox, common, idPrefix, drainTimeout }) {
   const { eventsPerRequest } = common;
   log(`${label}: bare Nest`);
   const bareCpu = cpuSeconds(bare.pid);
+  const bareMainCpu = cpuSeconds(bare.pid, { mainThread: true });
   const bareLoad = summarise(await runLoad({ ...common, port: bare.port, idPrefix: `${idPrefix}b` }), eventsPerRequest);
   bareLoad.cpuUsPerRequest = ((cpuSeconds(bare.pid) - bareCpu) * 1e6) / Math.max(1, bareLoad.ok);
+  bareLoad.mainThreadCpuUsPerRequest = ((cpuSeconds(bare.pid, { mainThread: true }) - bareMainCpu) * 1e6) / Math.max(1, bareLoad.ok);
   const before = await inbox.counts();
   const rssBeforeMb = rssMb(server.pid);
   log(`${label}: module`);
   const started = Date.now();
   const moduleCpu = cpuSeconds(server.pid);
+  const moduleMainCpu = cpuSeconds(server.pid, { mainThread: true });
+  const pgCpu = database === 'postgres' ? postgresCpuSeconds() : null;
   const moduleLoad = summarise(await runLoad({ ...common, port: server.port, idPrefix: `${idPrefix}m` }), eventsPerRequest);
   const loadEnded = Date.now();
   const atEnd = await inbox.counts();
   const { drainSec, counts } = await waitForDrain(inbox, loadEnded, drainTimeout);
   // Server CPU for ingest and processing of this run's events, per event (drain included).
   const moduleCpuSec = cpuSeconds(server.pid) - moduleCpu;
+  const moduleMainCpuSec = cpuSeconds(server.pid, { mainThread: true }) - moduleMainCpu;
+  const pgCpuSec = pgCpu === null ? null : postgresCpuSeconds() - pgCpu;
+  const perEvent = (sec) => (sec * 1e6) / Math.max(1, moduleLoad.ok * eventsPerRequest);
   const rssAfterMb = rssMb(server.pid);
   const total = (c) => Object.values(c).reduce((a, b) => a + b, 0);
   const stored = total(counts) - total(before);
@@ -471,7 +554,10 @@ async function runRound({ label, bare, server, inbox, common, idPrefix, drainTim
     endToEndEventsPerSec: drainSec === null ? null : processed / ((loadEnded - started) / 1000 + drainSec),
     rssBeforeMb,
     rssAfterMb,
-    serverCpuUsPerEvent: (moduleCpuSec * 1e6) / Math.max(1, moduleLoad.ok * eventsPerRequest),
+    serverCpuUsPerEvent: perEvent(moduleCpuSec),
+    serverMainThreadCpuUsPerEvent: perEvent(moduleMainCpuSec),
+    // The bench's own polling included (a few ms).
+    postgresCpuUsPerEvent: pgCpuSec === null ? null : perEvent(pgCpuSec),
     bareCpuUsPerRequest: bareLoad.cpuUsPerRequest,
   };
   log(
@@ -556,13 +642,15 @@ async function runBacklog({ database, count, work, drainTimeout, cpuProfDir }) {
 }
 
 /** The floor (bench/support/floor.js) on a freshly migrated database of the demo app. */
-async function runFloor({ database, count, work }) {
-  const label = `${database}, floor of ${fmt(count)} events`;
-  const { location, pg } = await migratedDatabase(database, work, 'floor');
+async function runFloor({ database, count, work, layout }) {
+  const label = `${database}, floor of ${fmt(count)} events (${layout} inbox)`;
+  const { location, pg } = await migratedDatabase(database, work, `floor-${layout}`);
   try {
-    const cost = await measureFloor(database, location, count, `f${process.pid.toString(36)}${Date.now().toString(36)}`, { databaseCpuSeconds: postgresCpuSeconds });
+    const prefix = `f${process.pid.toString(36)}${Date.now().toString(36)}`;
+    const cost = await measureFloor(database, location, count, prefix, { databaseCpuSeconds: postgresCpuSeconds, layout });
     const f = {
       database,
+      layout,
       events: count,
       wallSec: cost.wallSec,
       eventsPerSec: count / cost.wallSec,
@@ -626,7 +714,7 @@ async function main() {
             const rounds = [];
             for (let round = 1; round <= args.rounds; round++) {
               const tag = args.rounds > 1 ? ` (round ${round}/${args.rounds})` : '';
-              rounds.push(await runRound({ label: label + tag, bare, server, inbox, common, idPrefix: `${idPrefix}r${round}`, drainTimeout: args.drainTimeout }));
+              rounds.push(await runRound({ label: label + tag, database, bare, server, inbox, common, idPrefix: `${idPrefix}r${round}`, drainTimeout: args.drainTimeout }));
             }
             const byRatio = [...rounds].sort((a, b) => a.ratio - b.ratio);
             const c = {
@@ -656,7 +744,9 @@ async function main() {
 
   const floors = [];
   if (args.floor > 0) {
-    for (const database of args.databases) floors.push(await runFloor({ database, count: args.floor, work }));
+    for (const database of args.databases) {
+      for (const layout of ['schema', 'lean']) floors.push(await runFloor({ database, count: args.floor, work, layout }));
+    }
   }
 
   const result = { date: new Date().toISOString(), options: args, machine: machine(pgVersion), cases, backlogs, floors };

@@ -16,9 +16,11 @@
  * (billing states and analytics facts that let a host's sinks and listeners run outside the transaction,
  * click recounts, the claim of a swept row): the gap between the two is the price of those features.
  *
- * It is the floor of this schema, not of every schema: the inbox's text primary key and its four indexes, and
- * the second write of each row to mark it processed (not a HOT update on PostgreSQL: `state` is in the
- * backlog index's predicate), are costs a different inbox design could avoid.
+ * With the `schema` layout it is the floor of this schema: the inbox's text primary key and its four indexes,
+ * and the second write of each row to mark it processed (not a HOT update on PostgreSQL: `state` is in the
+ * backlog index's predicate). The `lean` layout prices an inbox of any design at its leanest: an integer key,
+ * the idempotency key's unique index and the payload, each row written once, and one cursor row moved per
+ * processing transaction instead of a mark on each row. The other tables are the module's in both.
  */
 const { join } = require('node:path');
 const { inboxRows, INBOX_COLUMNS: INBOX, INBOX_TYPES } = require('./backlog');
@@ -26,6 +28,31 @@ const { inboxRows, INBOX_COLUMNS: INBOX, INBOX_TYPES } = require('./backlog');
 const ROOT = join(__dirname, '..', '..');
 const INGEST_BATCH = 100;
 const PROCESS_BATCH = 500;
+
+/** Where the events are stored, and how a processing transaction records that they are done. */
+const LAYOUTS = {
+  schema: {
+    table: 'netcore_webhook_events',
+    columns: INBOX,
+    types: INBOX_TYPES,
+    row: (row) => row,
+    processedSql: `SELECT COUNT(*) AS n FROM netcore_webhook_events WHERE "state" = 'processed'`,
+  },
+  lean: {
+    table: 'floor_lean_inbox',
+    columns: ['idempotency_key', 'payload', 'created_at'],
+    types: ['varchar', 'text', 'bigint'],
+    // INBOX order: id, idempotency_key, ncmessage_id, status, received_at, payload, state, attempts, duplicates, created_at.
+    row: (row) => [row[1], row[5], row[9]],
+    processedSql: 'SELECT COUNT(*) AS n FROM floor_lean_inbox WHERE "created_at" <= (SELECT "created_at" FROM floor_lean_cursor)',
+    ddl: (kind) => [
+      `CREATE TABLE floor_lean_inbox ("seq" ${kind === 'sqlite' ? 'INTEGER PRIMARY KEY' : 'bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY'}, ` +
+        '"idempotency_key" varchar NOT NULL UNIQUE, "payload" text NOT NULL, "created_at" bigint NOT NULL)',
+      'CREATE TABLE floor_lean_cursor ("created_at" bigint NOT NULL)',
+      'INSERT INTO floor_lean_cursor VALUES (0)',
+    ],
+  },
+};
 
 /** What one processing transaction writes for `batch`, as plain rows. */
 function processingRows(batch, now, statusRank) {
@@ -48,7 +75,8 @@ function processingRows(batch, now, statusRank) {
     else counts.set(bucket, [day, item.status, item.pricing?.category ?? '', item.source ?? '', 1]);
   }
   for (const id of voids) charges.delete(id);
-  return { messages: [...messages.values()], charges: [...charges.values()], voids: [...voids], counts: [...counts.values()], ids: batch.map((e) => e.row[0]) };
+  const ids = batch.map((e) => e.row[0]);
+  return { messages: [...messages.values()], charges: [...charges.values()], voids: [...voids], counts: [...counts.values()], ids, last: batch[batch.length - 1].row[9] };
 }
 
 const SQL = {
@@ -64,11 +92,11 @@ const CHARGE = ['ncmessage_id', 'category', 'pricing_model', 'pricing_type', 'ch
 const COUNT = ['day', 'status', 'category', 'source', 'count'];
 
 /** A floor that wrote less than it claims would price nothing: every event stored, processed and counted once. */
-async function checkWritten(query, all) {
+async function checkWritten(query, all, layout) {
   const n = async (sql) => Number(await query(sql));
   const expected = { processed: all.length, counted: all.length, messages: new Set(all.map((e) => e.item.ncmessage_id)).size };
   const found = {
-    processed: await n(`SELECT COUNT(*) AS n FROM netcore_webhook_events WHERE "state" = 'processed'`),
+    processed: await n(layout.processedSql),
     counted: await n('SELECT SUM("count") AS n FROM netcore_analytics_daily_counts'),
     messages: await n('SELECT COUNT(*) AS n FROM netcore_messages'),
   };
@@ -77,7 +105,7 @@ async function checkWritten(query, all) {
   }
 }
 
-function sqliteFloor(location, batches, statusRank) {
+function sqliteFloor(location, batches, statusRank, layout) {
   const Database = require('better-sqlite3');
   const db = new Database(location, { fileMustExist: true, timeout: 5000 });
   // The demo app's settings (src/demo/database-options.ts); its checkpoints run in a worker thread, so the
@@ -86,6 +114,7 @@ function sqliteFloor(location, batches, statusRank) {
   db.pragma('synchronous = NORMAL');
   db.pragma('cache_size = -65536');
   db.pragma('wal_autocheckpoint = 0');
+  for (const ddl of layout.ddl?.('sqlite') ?? []) db.exec(ddl);
   const statements = new Map();
   const prepared = (key, sql) => {
     let s = statements.get(key);
@@ -103,14 +132,15 @@ function sqliteFloor(location, batches, statusRank) {
     prepared(`${sql}|${values.length}`, () => sql.replace('(:list)', `(${values.map(() => '?').join(', ')})`)).run(now, ...values);
   };
   const ingest = db.transaction((rows) => {
-    for (let i = 0; i < rows.length; i += INGEST_BATCH) insert('netcore_webhook_events', INBOX, rows.slice(i, i + INGEST_BATCH), SQL.inboxConflict);
+    for (let i = 0; i < rows.length; i += INGEST_BATCH) insert(layout.table, layout.columns, rows.slice(i, i + INGEST_BATCH), SQL.inboxConflict);
   });
   const processBatch = db.transaction((w, now) => {
     insert('netcore_messages', MESSAGE, w.messages, SQL.message('netcore_messages'));
     insert('netcore_billing_records', CHARGE, w.charges, SQL.charge);
     update(`UPDATE netcore_billing_records SET "state" = 'voided', "voided_at" = ? WHERE "ncmessage_id" IN (:list)`, now, w.voids);
     insert('netcore_analytics_daily_counts', COUNT, w.counts, SQL.count('netcore_analytics_daily_counts'));
-    update(`UPDATE netcore_webhook_events SET "state" = 'processed', "processed_at" = ? WHERE "id" IN (:list)`, now, w.ids);
+    if (layout.ddl) prepared('cursor', () => 'UPDATE floor_lean_cursor SET "created_at" = ?').run(w.last);
+    else update(`UPDATE netcore_webhook_events SET "state" = 'processed', "processed_at" = ? WHERE "id" IN (:list)`, now, w.ids);
   });
   const inTransaction = (fn) => {
     const before = process.cpuUsage();
@@ -125,7 +155,7 @@ function sqliteFloor(location, batches, statusRank) {
     let processUs = 0;
     for (const batch of batches) {
       // Rows are made outside the transactions: that work need not hold SQLite's one writer.
-      const rows = batch.map((e) => e.row);
+      const rows = batch.map((e) => layout.row(e.row));
       ingestUs += inTransaction(() => ingest(rows));
       const now = Date.now();
       const w = processingRows(batch, now, statusRank);
@@ -140,7 +170,7 @@ function sqliteFloor(location, batches, statusRank) {
       writerCpuSec: (ingestUs + processUs) / 1e6,
       ingestWriterCpuSec: ingestUs / 1e6,
       databaseCpuSec: null,
-      check: (all) => checkWritten(async (sql) => db.prepare(sql).get().n, all),
+      check: (all) => checkWritten(async (sql) => db.prepare(sql).get().n, all, layout),
       close: async () => db.close(),
     };
   } catch (error) {
@@ -149,20 +179,22 @@ function sqliteFloor(location, batches, statusRank) {
   }
 }
 
-async function postgresFloor(location, batches, statusRank, databaseCpuSeconds) {
+async function postgresFloor(location, batches, statusRank, databaseCpuSeconds, layout) {
   const { Client } = require('pg');
   const client = new Client({ connectionString: location });
   await client.connect();
+  for (const ddl of layout.ddl?.('postgres') ?? []) await client.query(ddl);
   const unnest = (table, columns, types, suffix = '') =>
     `INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')}) SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})${suffix}`;
   const byColumn = (rows, width) => Array.from({ length: width }, (_, c) => rows.map((r) => r[c]));
   const sql = {
-    inbox: unnest('netcore_webhook_events', INBOX, INBOX_TYPES, SQL.inboxConflict),
+    inbox: unnest(layout.table, layout.columns, layout.types, SQL.inboxConflict),
     message: unnest('netcore_messages', MESSAGE, ['varchar', 'varchar', 'integer', 'bigint'], SQL.message('netcore_messages')),
     charge: unnest('netcore_billing_records', CHARGE, ['varchar', 'varchar', 'varchar', 'varchar', 'bigint', 'varchar', 'bigint'], SQL.charge),
     void: `UPDATE netcore_billing_records SET "state" = 'voided', "voided_at" = $2 WHERE "ncmessage_id" = ANY($1::varchar[])`,
     count: unnest('netcore_analytics_daily_counts', COUNT, ['varchar', 'varchar', 'varchar', 'varchar', 'bigint'], SQL.count('netcore_analytics_daily_counts')),
     processed: `UPDATE netcore_webhook_events SET "state" = 'processed', "processed_at" = $2 WHERE "id" = ANY($1::varchar[])`,
+    cursor: 'UPDATE floor_lean_cursor SET "created_at" = $1',
   };
   // Named statements: parsed and planned once per connection, as a tuned client would.
   const run = (name, values) => client.query({ name, text: sql[name], values });
@@ -174,7 +206,7 @@ async function postgresFloor(location, batches, statusRank, databaseCpuSeconds) 
     for (const batch of batches) {
       await client.query('BEGIN');
       for (let i = 0; i < batch.length; i += INGEST_BATCH) {
-        await run('inbox', byColumn(batch.slice(i, i + INGEST_BATCH).map((e) => e.row), INBOX.length));
+        await run('inbox', byColumn(batch.slice(i, i + INGEST_BATCH).map((e) => layout.row(e.row)), layout.columns.length));
       }
       await client.query('COMMIT');
       const now = Date.now();
@@ -184,7 +216,8 @@ async function postgresFloor(location, batches, statusRank, databaseCpuSeconds) 
       if (w.charges.length) await run('charge', byColumn(w.charges, CHARGE.length));
       if (w.voids.length) await run('void', [w.voids, now]);
       await run('count', byColumn(w.counts, COUNT.length));
-      await run('processed', [w.ids, now]);
+      if (layout.ddl) await run('cursor', [w.last]);
+      else await run('processed', [w.ids, now]);
       await client.query('COMMIT');
     }
     const wallSec = Number(process.hrtime.bigint() - started) / 1e9;
@@ -195,7 +228,7 @@ async function postgresFloor(location, batches, statusRank, databaseCpuSeconds) 
       writerCpuSec: null,
       ingestWriterCpuSec: null,
       databaseCpuSec: databaseCpuSeconds() - dbCpu,
-      check: (all) => checkWritten(async (text) => (await client.query(text)).rows[0].n, all),
+      check: (all) => checkWritten(async (text) => (await client.query(text)).rows[0].n, all, layout),
       close,
     };
   } catch (error) {
@@ -209,7 +242,8 @@ async function postgresFloor(location, batches, statusRank, databaseCpuSeconds) 
  * wall time, CPU seconds of this process (SQLite's work included; `writerCpuSec`: the part inside SQLite's
  * write transactions) and of PostgreSQL.
  */
-async function measureFloor(kind, location, count, prefix, { databaseCpuSeconds }) {
+async function measureFloor(kind, location, count, prefix, { databaseCpuSeconds, layout: name = 'schema' }) {
+  const layout = LAYOUTS[name];
   // The module's own ranking of statuses (built), so the message upserts fold as the module's do.
   const { statusRank } = require(join(ROOT, 'dist', 'netcore-webhooks', 'lifecycle', 'status-rank'));
   // Made before timing: a request hands its events over parsed and keyed.
@@ -217,13 +251,15 @@ async function measureFloor(kind, location, count, prefix, { databaseCpuSeconds 
   const batches = [];
   for (let i = 0; i < all.length; i += PROCESS_BATCH) batches.push(all.slice(i, i + PROCESS_BATCH));
   const { check, close, ...cost } =
-    kind === 'sqlite' ? sqliteFloor(location, batches, statusRank) : await postgresFloor(location, batches, statusRank, databaseCpuSeconds);
+    kind === 'sqlite'
+      ? sqliteFloor(location, batches, statusRank, layout)
+      : await postgresFloor(location, batches, statusRank, databaseCpuSeconds, layout);
   try {
     await check(all);
   } finally {
     await close();
   }
-  return { events: count, ...cost };
+  return { events: count, layout: name, ...cost };
 }
 
 module.exports = { measureFloor };

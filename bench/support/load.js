@@ -7,6 +7,8 @@ const { createEventSource, signBody } = require('./payloads');
 const percentile = (sorted, p) => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]) : null);
 
 process.once('message', async ({ url, duration, connections, eventsPerRequest, secret, idPrefix }) => {
+  // This process's CPU over the run (bodies made and signed, answers read): the load generator's share of the cores.
+  const cpu = process.cpuUsage();
   const nextItem = createEventSource(idPrefix);
   const statusCounts = {};
   // A connection's first answer also waits for the server to accept() it, and a busy Node process accepts
@@ -41,7 +43,9 @@ process.once('message', async ({ url, duration, connections, eventsPerRequest, s
   });
   const result = await instance;
   onOpenConnections.sort((a, b) => a - b);
+  const { user, system } = process.cpuUsage(cpu);
   process.send({
+    cpuSec: (user + system) / 1e6,
     requests: result.requests.total,
     ok: result['2xx'],
     non2xx: result.non2xx,
