@@ -109,6 +109,24 @@ describe.each(DATABASES)('recovery (%s)', (kind) => {
     expect((await claims.claimDue(100)).events).toEqual([]);
   });
 
+  it('records the failures of several dispatch runs at once, each under its claim, one attempt each', async () => {
+    const t = await boot({ recovery: { sweepIntervalMs: 60_000 } });
+    await t.settle();
+    const leaseUntil = Date.now() + 60_000;
+    const rows = Array.from({ length: 4 }, () => inboxRow(buildDeliveryStatus(), { claimedBy: randomUUID(), lockedUntil: new Date(leaseUntil) }));
+    await insertInboxRows(t.app.get(DataSource), rows);
+    const claims = t.app.get(InboxClaimStore);
+    // Four runs whose listeners threw in the same turn of the event loop (SQLite: one shared connection).
+    const outcomes = await Promise.all(
+      rows.map((r) => claims.recordFailure({ id: r.id, status: r.status, raw: {}, claim: r.claimedBy!, leaseUntil }, new Error('listener failed'))),
+    );
+    expect(outcomes.map((o) => o.state)).toEqual(['failed', 'failed', 'failed', 'failed']);
+    const stored = await t.app.get(DataSource).getRepository(NetcoreWebhookEvent).findBy({ id: In(rows.map((r) => r.id)) });
+    expect(stored.map((r) => ({ state: r.state, attempts: r.attempts, claimedBy: r.claimedBy }))).toEqual(
+      rows.map(() => ({ state: 'failed', attempts: 1, claimedBy: null })),
+    );
+  });
+
   it('starts each further claim of a sweep at the newest row it claimed, past the rows held by live leases', async () => {
     const t = await boot({ recovery: { sweepIntervalMs: 60_000, batchSize: 4 } });
     await t.settle();

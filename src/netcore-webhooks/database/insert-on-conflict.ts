@@ -32,13 +32,3 @@ export function buildInsertOnConflict<T extends ObjectLiteral>(
 ): SqlStatement[] {
   return entityInsert(manager.connection, target, conflictClause).statements(values);
 }
-
-/** Runs `buildInsertOnConflict` through `manager` (inside its transaction, if it has one). */
-export async function insertOnConflict<T extends ObjectLiteral>(
-  manager: EntityManager,
-  target: EntityTarget<T>,
-  values: readonly QueryDeepPartialEntity<T>[],
-  conflictClause: string,
-): Promise<void> {
-  for (const { sql, parameters } of buildInsertOnConflict(manager, target, values, conflictClause)) await manager.query(sql, parameters);
-}

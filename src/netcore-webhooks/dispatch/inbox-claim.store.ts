@@ -2,10 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { insertOnConflict } from '../database/insert-on-conflict';
-import { runSqlStatements } from '../database/run-sql-steps';
+import { buildInsertOnConflict } from '../database/insert-on-conflict';
+import { runSqlStatements, runSqlSteps } from '../database/run-sql-steps';
 import { MAX_KEYS_PER_STATEMENT, sqlStatement, type Bind } from '../database/sql-statement';
-import type { SqlStatement } from '../database/sql-steps';
+import type { SqlRows, SqlStatement, SqlSteps } from '../database/sql-steps';
 import { processingFingerprint } from '../dead-letters/processing-dead-letter';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
 import { NetcoreWebhookEvent, UNPROCESSED_INBOX_ROWS } from '../entities/netcore-webhook-event.entity';
@@ -91,49 +91,52 @@ export class InboxClaimStore {
     await this.updateClaimed(events, (p) => `"state" = 'processed', "processed_at" = ${p(processedAt)}, "last_error" = NULL, "next_attempt_at" = NULL, `);
   }
 
-  /** Counts the failed attempt; schedules the next one with backoff, or moves the row to the dead letters. */
-  async recordFailure(event: StoredEvent, error: unknown): Promise<FailureOutcome> {
+  /**
+   * Counts the failed attempt; schedules the next one with backoff, or moves the row to the dead letters. One
+   * unit of statements (`runSqlSteps`): on SQLite it runs without awaits, so failures recorded at once (several
+   * dispatch runs) never share TypeORM's one connection's transaction.
+   */
+  recordFailure(event: StoredEvent, error: unknown): Promise<FailureOutcome> {
     const lastError = String((error as Error)?.stack ?? (error as Error)?.message ?? error).slice(0, ERROR_LIMIT);
+    const reason = String((error as Error)?.message ?? error).slice(0, ERROR_LIMIT);
     const { retry } = this.options;
-    return this.dataSource.transaction(async (manager) => {
-      const inbox = manager.getRepository(NetcoreWebhookEvent);
-      const row = await inbox.findOne({ select: { id: true, attempts: true, payload: true }, where: { id: event.id, claimedBy: event.claim } });
-      if (!row) return { state: 'lost' } as const;
-      const attempts = row.attempts + 1;
+    const { dataSource } = this;
+    const t = this.table();
+    const letters = `"${dataSource.getMetadata(NetcoreDeadLetter).tableName}"`;
+    const lock = dataSource.options.type === 'postgres' ? ' FOR UPDATE' : '';
+    return runSqlSteps(dataSource, function* (): SqlSteps<FailureOutcome> {
+      const held = (p: Bind) => `"id" = ${p(event.id)} AND "claimed_by" = ${p(event.claim)}`;
+      const [row]: SqlRows = yield sqlStatement(dataSource, (p) => `SELECT "attempts", "payload" FROM ${t} WHERE ${held(p)}${lock}`);
+      if (!row) return { state: 'lost' };
+      const attempts = Number(row.attempts) + 1;
       const dead = event.lastAttempt === true || attempts >= retry.maxAttempts;
       const now = Date.now();
-      const nextAttemptAt = dead ? null : new Date(now + retryDelayMs(attempts, retry));
-      const updated = await manager
-        .createQueryBuilder()
-        .update(NetcoreWebhookEvent)
-        .set({ state: dead ? 'dead' : 'failed', attempts, lastError, nextAttemptAt, lockedUntil: null, claimedBy: null })
-        .where({ id: event.id, claimedBy: event.claim })
-        .execute();
-      if (!updated.affected) return { state: 'lost' } as const;
-      if (!dead) return { state: 'failed', attempts, nextAttemptAt: nextAttemptAt! } as const;
-      const letters = `"${manager.connection.getMetadata(NetcoreDeadLetter).tableName}"`;
-      await insertOnConflict(
-        manager,
-        NetcoreDeadLetter,
-        [
-          {
-            id: randomUUID(),
-            fingerprint: processingFingerprint(event.id),
-            reason: 'processing',
-            errors: JSON.stringify([String((error as Error)?.message ?? error).slice(0, ERROR_LIMIT)]),
-            payload: row.payload,
-            eventId: event.id,
-            state: 'open',
-            occurrences: 1,
-            createdAt: new Date(now),
-            resolvedAt: null,
-            resolution: null,
-          },
-        ],
-        `("fingerprint") DO UPDATE SET "state" = 'open', "errors" = EXCLUDED."errors", ` +
-          `"occurrences" = ${letters}."occurrences" + 1, "resolved_at" = NULL, "resolution" = NULL`,
+      const nextAttemptAt = dead ? null : now + retryDelayMs(attempts, retry);
+      yield sqlStatement(
+        dataSource,
+        (p) =>
+          `UPDATE ${t} SET "state" = ${p(dead ? 'dead' : 'failed')}, "attempts" = ${p(attempts)}, "last_error" = ${p(lastError)}, ` +
+          `"next_attempt_at" = ${p(nextAttemptAt)}, "locked_until" = NULL, "claimed_by" = NULL WHERE ${held(p)}`,
       );
-      return { state: 'dead', attempts } as const;
+      if (!dead) return { state: 'failed', attempts, nextAttemptAt: new Date(nextAttemptAt!) };
+      const letter = {
+        id: randomUUID(),
+        fingerprint: processingFingerprint(event.id),
+        reason: 'processing',
+        errors: JSON.stringify([reason]),
+        payload: String(row.payload),
+        eventId: event.id,
+        state: 'open',
+        occurrences: 1,
+        createdAt: new Date(now),
+        resolvedAt: null,
+        resolution: null,
+      } as const;
+      const reopen =
+        `("fingerprint") DO UPDATE SET "state" = 'open', "errors" = EXCLUDED."errors", ` +
+        `"occurrences" = ${letters}."occurrences" + 1, "resolved_at" = NULL, "resolution" = NULL`;
+      yield* buildInsertOnConflict(dataSource.manager, NetcoreDeadLetter, [letter], reopen);
+      return { state: 'dead', attempts };
     });
   }
 
