@@ -210,6 +210,24 @@ describe.each(DATABASES)('analytics (%s)', (kind) => {
     }
   });
 
+  it('never counts under the category of a pricing it ignored: a delivery with invalid pricing, and its failure, count under ""', async () => {
+    const t = await startHostApp(kind);
+    try {
+      const [delivered, failed] = lifecycle(['delivered', 'failed']);
+      const invalid = { ...delivered, pricing: { billable: true, category: 'c'.repeat(65) } };
+      for (const item of [invalid, failed]) {
+        expect((await postSigned(t.app, buildWebhookPayload(item)).expect(200)).body).toMatchObject({ accepted: 1, rejected: 0 });
+        await t.settle();
+      }
+      const day = new Date(Number(delivered.received_at) * 1000).toISOString().slice(0, 10);
+      const analytics = t.app.get(NetcoreAnalyticsService);
+      expect((await analytics.summary({ from: day, to: day, category: 'c'.repeat(64) })).funnel).toMatchObject({ delivered: 0, failed: 0 });
+      expect((await analytics.summary({ from: day, to: day, category: '' })).funnel).toMatchObject({ delivered: 1, failed: 1 });
+    } finally {
+      await t.close();
+    }
+  });
+
   it('counts an event whose source is longer than the analytics columns under its first 128 characters', async () => {
     const t = await startHostApp(kind);
     try {

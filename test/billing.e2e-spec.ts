@@ -5,6 +5,7 @@ import {
   NetcoreBillingService,
   NetcoreBillingSink,
   NetcoreBillingState,
+  NetcoreMessageService,
   NetcoreWebhookEvent,
   NetcoreWebhooksModule,
   buildDeliveryStatus,
@@ -17,6 +18,7 @@ import { AT, REMARK, T0, expectedBillingCalls, lifecycle, permutations } from '.
 import { processAgain } from './support/inbox-rows';
 import { startHostApp, type TestApp } from './support/test-app';
 import { DATABASES } from './support/test-databases';
+import { waitFor } from './support/wait-for';
 import { postSigned } from './support/webhook-client';
 
 const FOUR = permutations(['sent', 'delivered', 'read', 'failed']);
@@ -28,7 +30,6 @@ async function deliverOneByOne(t: TestApp, items: NetcoreDeliveryStatusItem[]): 
   }
 }
 
-/** Runs the listeners of a stored event again, as a retry or a recovery sweep after a crash would. */
 /** The event's processing runs again (as after a crash before it was marked processed). */
 function redeliver(t: TestApp, item: NetcoreDeliveryStatusItem): Promise<void> {
   return processAgain(t.app, { ncmessageId: item.ncmessage_id, status: item.status });
@@ -219,6 +220,24 @@ describe.each(DATABASES)('billing with the default ledger (%s)', (kind) => {
     ]);
   });
 
+  it.each(['delivered', 'read'])('keeps the charge of a message whose %s event carried invalid pricing when a failure follows', async (status) => {
+    const [sent, delivery, failed] = lifecycle(['sent', status, 'failed']);
+    await deliverOneByOne(t, [sent]);
+    const res = await postSigned(t.app, buildWebhookPayload({ ...delivery, pricing: { billable: 'false' } as never })).expect(200);
+    expect(res.body).toEqual({ accepted: 1, duplicates: 0, rejected: 0 });
+    await t.settle();
+    await deliverOneByOne(t, [failed]);
+    // The delivery counts whatever its pricing: delivered outranks failed, so the charge stands.
+    expect(await billing().findOne(sent.ncmessage_id)).toMatchObject({ state: 'charged' });
+    expect(await t.app.get(NetcoreMessageService).findOne(sent.ncmessage_id)).toMatchObject({ status });
+  });
+
+  it('makes no charge from a delivered event whose invalid pricing was ignored', async () => {
+    const [delivered] = lifecycle(['delivered']);
+    await deliverOneByOne(t, [{ ...delivered, pricing: { billable: true, category: 'c'.repeat(65) } }]);
+    expect(await billing().findOne(delivered.ncmessage_id)).toBeNull();
+  });
+
   it('voids the charge when a failed event refused for its pricing by an earlier version is replayed from the dead letters', async () => {
     const [sent, failed] = lifecycle(['sent', 'failed']);
     await deliverOneByOne(t, [sent]);
@@ -353,6 +372,75 @@ describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => 
     await deliverOneByOne(t, [delivered]);
     expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge']);
     expect(await states.findOneByOrFail({ ncmessageId: sent.ncmessage_id })).toMatchObject({ notified: 'charged', claimToken: null });
+  });
+
+  describe('when a sink call outlasts its 30 s claim', () => {
+    /** Posts `item` while the clock reads 31 s later (the running call's claim has run out), until it is processed. */
+    async function postAfterTheClaimRanOut(item: NetcoreDeliveryStatusItem): Promise<void> {
+      const inbox = t.app.get(DataSource).getRepository(NetcoreWebhookEvent);
+      const clock = Date.now;
+      jest.spyOn(Date, 'now').mockImplementation(() => clock() + 31_000);
+      try {
+        await postSigned(t.app, buildWebhookPayload(item)).expect(200);
+        await waitFor('the event to be processed', async () => (await inbox.findOneBy({ ncmessageId: item.ncmessage_id, status: item.status }))?.state === 'processed');
+      } finally {
+        jest.restoreAllMocks();
+      }
+    }
+
+    it('voids the charge when the failure is processed meanwhile, and voids again once the slow charge returns', async () => {
+      const [sent, failed] = lifecycle(['sent', 'failed']);
+      const hold = sink.holdNext();
+      await postSigned(t.app, buildWebhookPayload(sent)).expect(200);
+      await hold.entered; // a slow billing API: the charge is still being made
+      await postAfterTheClaimRanOut(failed);
+      hold.release();
+      await t.settle();
+      // In the order the calls returned. The takeover cannot know whether the charge landed, so it voids; the
+      // slow charge then lands after that void, so its worker voids once more, after it: the sink ends voided.
+      expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['void', 'charge', 'void']);
+      const state = await t.app.get(DataSource).getRepository(NetcoreBillingState).findOneByOrFail({ ncmessageId: sent.ncmessage_id });
+      expect(state).toMatchObject({ notified: 'voided', claimToken: null });
+    });
+
+    it('restores the charge when a delivery is processed during a slow void', async () => {
+      const [sent, failed, delivered] = lifecycle(['sent', 'failed', 'delivered']);
+      await deliverOneByOne(t, [sent]);
+      const hold = sink.holdNext();
+      await postSigned(t.app, buildWebhookPayload(failed)).expect(200);
+      await hold.entered;
+      await postAfterTheClaimRanOut(delivered);
+      hold.release();
+      await t.settle();
+      // In the order the calls returned: the slow void lands after the takeover's restore, and is restored again.
+      expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge', 'restore', 'void', 'restore']);
+      const state = await t.app.get(DataSource).getRepository(NetcoreBillingState).findOneByOrFail({ ncmessageId: sent.ncmessage_id });
+      expect(state).toMatchObject({ notified: 'charged', claimToken: null });
+    });
+  });
+
+  it('voids a charge that a crashed worker made without recording it, when the failure comes later', async () => {
+    const [sent, failed] = lifecycle(['sent', 'failed']);
+    const states = t.app.get(DataSource).getRepository(NetcoreBillingState);
+    // The worker claimed the message, told the sink charge(), and died before recording it.
+    await states.insert({
+      ncmessageId: sent.ncmessage_id,
+      billableAt: new Date(AT.sent * 1000),
+      category: 'marketing',
+      pricingModel: 'PMP',
+      pricingType: 'regular',
+      failedAt: null,
+      failureReason: null,
+      deliveredAt: null,
+      notified: 'none',
+      claimToken: 'crashed-worker',
+      claimedUntil: new Date(Date.now() - 1000),
+      updatedAt: new Date(),
+    });
+    await sink.charge({ ncmessageId: sent.ncmessage_id, category: 'marketing', pricingModel: 'PMP', pricingType: 'regular', chargedAt: new Date(AT.sent * 1000) });
+    await deliverOneByOne(t, [failed]);
+    expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge', 'void']);
+    expect(await states.findOneByOrFail({ ncmessageId: sent.ncmessage_id })).toMatchObject({ notified: 'voided', claimToken: null });
   });
 
   it('renews its claims during a long run of sink calls and skips a message another worker took over meanwhile', async () => {

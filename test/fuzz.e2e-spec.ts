@@ -46,6 +46,9 @@ const holdsForbiddenKey = (value: unknown): boolean =>
   typeof value === 'object' &&
   Object.keys(value).some((k) => ['__proto__', 'constructor', 'prototype'].includes(k) || holdsForbiddenKey((value as Record<string, unknown>)[k]));
 
+/** Statuses whose events billing needs whatever their pricing. */
+const BILLING_EVIDENCE = ['failed', 'delivered', 'read'];
+
 /** A valid item: small id/status/time spaces so duplicates happen within and across requests. */
 const validItem = fc
   .record({
@@ -59,11 +62,12 @@ const validItem = fc
     source: fc.option(fc.oneof(text(64), longText(129, 300)), { nil: undefined }),
     remark: fc.option(text(200), { nil: undefined }),
     pricing: fc.option(fc.record({ billable: fc.boolean(), category: fc.option(text(64), { nil: undefined }) }), { nil: undefined }),
-    // A failed event's pricing is ignored when invalid (a failed message is never billed): the event is still stored.
-    failedPricing: fc.option(fc.constantFrom<unknown>({ billable: 'yes' }, 'free', null, { billable: true, category: 'c'.repeat(65) }), { nil: undefined }),
+    // A failed, delivered or read event's pricing is ignored when invalid (billing needs the event, not its pricing):
+    // the event is still stored.
+    ignoredPricing: fc.option(fc.constantFrom<unknown>({ billable: 'yes' }, 'free', null, { billable: true, category: 'c'.repeat(65) }), { nil: undefined }),
     extra: fc.option(fc.jsonValue({ maxDepth: 3 }).filter((v) => !holdsForbiddenKey(v)), { nil: undefined }),
   })
-  .map(({ id, status, seconds, timeForm, recipient, phoneNumber, source, remark, pricing, failedPricing, extra }): Labelled => {
+  .map(({ id, status, seconds, timeForm, recipient, phoneNumber, source, remark, pricing, ignoredPricing, extra }): Labelled => {
     const receivedAt =
       timeForm === 'digits' ? String(seconds) : timeForm === 'number' ? seconds : new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 19);
     const item: Item = { ncmessage_id: id, status, received_at: receivedAt };
@@ -72,7 +76,7 @@ const validItem = fc
     if (source !== undefined) item.source = source;
     if (remark !== undefined) item.status_remark = remark;
     if (pricing !== undefined) item.pricing = pricing;
-    if (status === 'failed' && failedPricing !== undefined) item.pricing = failedPricing;
+    if (BILLING_EVIDENCE.includes(status) && ignoredPricing !== undefined) item.pricing = ignoredPricing;
     if (extra !== undefined) item.extra = extra;
     return { item, key: `${id}|${status}|${seconds * 1000}` };
   });
@@ -96,9 +100,9 @@ const nearValidItem = fc
       (i: Item) => (i.received_at = 'yesterday'),
       (i: Item) => (i.received_at = 1.5),
       (i: Item) => (i.received_at = '1999-12-31 23:59:59'),
-      // Invalid pricing refuses any event but a failed one.
-      (i: Item) => ((i.status = i.status === 'failed' ? 'sent' : i.status), (i.pricing = { billable: 'yes' })),
-      (i: Item) => ((i.status = i.status === 'failed' ? 'delivered' : i.status), (i.pricing = 'free')),
+      // Invalid pricing refuses any event but a failed, delivered or read one.
+      (i: Item) => ((i.status = BILLING_EVIDENCE.includes(String(i.status)) ? 'sent' : i.status), (i.pricing = { billable: 'yes' })),
+      (i: Item) => ((i.status = BILLING_EVIDENCE.includes(String(i.status)) ? 'clicked' : i.status), (i.pricing = 'free')),
       (i: Item) => (i.recipient = ['a']),
       (i: Item) => Object.defineProperty(i, '__proto__', { value: { polluted: true }, enumerable: true }),
       (i: Item) => (i.extra = { constructor: { prototype: { polluted: true } } }),

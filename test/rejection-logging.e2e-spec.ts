@@ -45,6 +45,17 @@ describe.each(variants)('rejection logs, scheme %s (%s)', (_scheme, kind, signer
     for (const [name, value] of Object.entries(sent)) if (!['webhook-id', 'webhook-timestamp'].includes(name)) expect(everything).not.toContain(value);
   });
 
+  it('logs an event accepted without its invalid pricing, once, with the item', async () => {
+    const item = { ...buildDeliveryStatus({ status: 'delivered' }), pricing: { billable: 'yes' } };
+    const body = JSON.stringify(buildWebhookPayload(item as never));
+    const res = await post(body, signer.sign(body, signer.secrets.current)).expect(200);
+    expect(res.body).toEqual({ accepted: 1, duplicates: 0, rejected: 0 });
+    const lines = logger.lines.filter((l) => l.message.includes('without its invalid pricing'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 'warn', context: 'NetcoreWebhooks' });
+    expect(lines[0].message).toContain(item.ncmessage_id);
+  });
+
   it('logs a body over maxBodyBytes (413) without the whole body', async () => {
     const item = { ...buildDeliveryStatus(), status_remark: 'y'.repeat(70 * 1024) };
     const body = JSON.stringify(buildWebhookPayload(item));

@@ -7,6 +7,7 @@ import { runSqlSteps } from '../database/run-sql-steps';
 import type { SqlRows, SqlSteps } from '../database/sql-steps';
 import { MAX_KEYS_PER_STATEMENT, sqlStatement } from '../database/sql-statement';
 import { compareKeys } from '../database/upsert-rounds';
+import { ignoresPricing } from '../dto/validate-delivery-status';
 import { NetcoreAnalyticsDailyCount } from '../entities/netcore-analytics-daily-count.entity';
 import { ANALYTICS_CATEGORY_LENGTH, ANALYTICS_SOURCE_LENGTH, NetcoreAnalyticsEvent } from '../entities/netcore-analytics-event.entity';
 import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
@@ -86,7 +87,10 @@ export class TypeOrmAnalyticsSink implements NetcoreAnalyticsSink {
     return (this.countSql ??= `("day", "status", "category", "source") DO UPDATE SET "count" = ${counts}."count" + EXCLUDED."count"`);
   }
 
-  /** Failed events carry no pricing: the category comes from the message's earliest event that has one. */
+  /**
+   * Failed events carry no pricing (and an event's invalid pricing is ignored): the category comes from the
+   * message's earliest event whose pricing has one.
+   */
   private *knownCategories(ncmessageIds: string[]): SqlSteps<Map<string, string>> {
     const found = new Map<string, string>();
     const ids = [...new Set(ncmessageIds)];
@@ -108,8 +112,9 @@ export class TypeOrmAnalyticsSink implements NetcoreAnalyticsSink {
       for (const row of rows) {
         const ncmessageId = String(row.ncmessage_id);
         if (found.has(ncmessageId)) continue;
-        const category = (JSON.parse(String(row.payload)) as { pricing?: { category?: unknown } }).pricing?.category;
-        if (typeof category === 'string') found.set(ncmessageId, category);
+        const raw = JSON.parse(String(row.payload)) as Record<string, unknown> & { pricing?: { category?: unknown } };
+        const category = raw.pricing?.category;
+        if (typeof category === 'string' && !ignoresPricing(raw)) found.set(ncmessageId, category);
       }
     }
     return found;

@@ -30,6 +30,18 @@ export function billingCall(notified: NetcoreBillingNotified, decision: BillingD
   return null;
 }
 
+/**
+ * The call due when what the sink was told is uncertain: a worker's claim ran out (it crashed, or its call
+ * outlasted the claim), so it may have made its call without recording it, and the sink may be one call
+ * ahead of `notified`. Answers the call that brings the sink to the decision from either state; the sink
+ * may then hear a `void` for a charge it never got, or a `restore` for a charge never voided.
+ */
+export function convergingCall(notified: NetcoreBillingNotified, decision: BillingDecision): BillingCall | null {
+  if (decision === 'charged') return notified === 'none' ? 'charge' : 'restore';
+  if (decision === 'voided') return 'void';
+  return null;
+}
+
 /** What the sink knows after `call`. */
 export function notifiedAfter(call: BillingCall): NetcoreBillingNotified {
   return call === 'void' ? 'voided' : 'charged';

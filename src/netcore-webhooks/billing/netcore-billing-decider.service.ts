@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,7 +12,7 @@ import { upsertRounds } from '../database/upsert-rounds';
 import { NetcoreBillingState, type NetcoreBillingNotified } from '../entities/netcore-billing-state.entity';
 import type { NetcoreMessageEvent } from '../events/netcore-message.event';
 import { asDefaultSink } from '../netcore-sink-provider';
-import { billingCall, decideBilling, notifiedAfter, type BillingCall } from './billing-decision';
+import { billingCall, convergingCall, decideBilling, notifiedAfter, type BillingCall } from './billing-decision';
 import { NetcoreBillingSink, type NetcoreBillingCharge, type NetcoreBillingRestore, type NetcoreBillingVoid } from './netcore-billing-sink.interface';
 import { TypeOrmBillingSink } from './typeorm-billing.sink';
 
@@ -78,6 +78,18 @@ function billingFacts(event: NetcoreMessageEvent): Partial<NetcoreBillingState> 
 }
 
 const isHeld = (state: BillingView, now: number) => state.claimedUntil !== null && state.claimedUntil.getTime() >= now;
+/** A claim that ran out was never released: its holder may have called the sink without recording it. */
+const lostClaim = (state: BillingView, now: number) => state.claimedUntil !== null && state.claimedUntil.getTime() < now;
+/** The call due for `state`; with `uncertain`, one that is right whatever an unrecorded call did. */
+const callFor = (state: BillingView, uncertain: boolean) =>
+  (uncertain ? convergingCall : billingCall)(state.notified, decideBilling(state));
+
+interface ClaimedCalls {
+  /** Messages another worker held: not called. */
+  missed: string[];
+  /** Messages this worker called the sink for but whose claim was taken over before it recorded the call. */
+  lost: string[];
+}
 
 /**
  * Turns events into billing decisions and tells the sink each decision once.
@@ -92,10 +104,15 @@ const isHeld = (state: BillingView, now: number) => state.claimedUntil !== null 
  *    (one conditional UPDATE with an expiring claim, so a crashed worker does not block them forever; its
  *    RETURNING is the re-read under the claim), the sink is called, what it was told is recorded and the
  *    claims are released. A message found held is waited for and looked at again: the holder may be telling
- *    the sink a decision made before our facts.
+ *    the sink a decision made before our facts. A claim that ran out (a crashed worker, or a call slower
+ *    than the claim) leaves the sink possibly one unrecorded call ahead: whoever takes the message over
+ *    makes the call that reaches the decision from either state (`convergingCall`), and a worker whose call
+ *    returned after its message was taken over makes that call again, so the last call the sink gets is
+ *    made after every earlier one returned.
  */
 @Injectable()
 export class NetcoreBillingDecider {
+  private readonly logger = new Logger('NetcoreWebhooks');
   private upsertSql?: string;
   /** The sink when it is the module's own ledger (not a subclass: that may record differently). */
   private readonly ledger: TypeOrmBillingSink | null;
@@ -166,14 +183,19 @@ export class NetcoreBillingDecider {
   /** Returns once the sink is up to date with every fact committed before the call, for each of `states`. */
   async settle(states: readonly BillingView[]): Promise<void> {
     const now = Date.now();
-    const due = states.filter((s) => !isHeld(s, now) && billingCall(s.notified, decideBilling(s)));
+    const uncertain = new Set(states.filter((s) => lostClaim(s, now)).map((s) => s.ncmessageId));
+    const due = states.filter((s) => !isHeld(s, now) && callFor(s, uncertain.has(s.ncmessageId)));
     const held = states.filter((s) => isHeld(s, now));
-    const missed = due.length ? await this.callClaimed(due.map((s) => s.ncmessageId)) : [];
+    const { missed, lost } = due.length ? await this.callClaimed(due.map((s) => s.ncmessageId), uncertain) : { missed: [], lost: [] };
     for (const ncmessageId of [...missed, ...held.map((s) => s.ncmessageId)]) await this.settleOne(ncmessageId);
+    for (const ncmessageId of lost) await this.settleOne(ncmessageId, true);
   }
 
-  /** Claims what it can of `ncmessageIds`, brings the sink up to date for those, releases; answers the rest. */
-  private async callClaimed(ncmessageIds: string[]): Promise<string[]> {
+  /**
+   * Claims what it can of `ncmessageIds`, brings the sink up to date for those (`uncertain`: whatever a lost
+   * claim's holder told it), releases; answers those it could not claim and those it lost.
+   */
+  private async callClaimed(ncmessageIds: string[], uncertain: ReadonlySet<string>): Promise<ClaimedCalls> {
     const token = randomUUID();
     const now = Date.now();
     const claim = this.orderedUpdate(
@@ -184,9 +206,10 @@ export class NetcoreBillingDecider {
     const [rows] = await runSqlStatements(this.dataSource, [claim]);
     const claimed = rows.map(fromRaw);
     const told = new Map<NetcoreBillingNotified, string[]>();
+    let released: Set<string>;
     try {
       const calls = claimed.flatMap((state) => {
-        const call = billingCall(state.notified, decideBilling(state));
+        const call = callFor(state, uncertain.has(state.ncmessageId));
         return call ? [{ call, state }] : [];
       });
       // Calls of one kind go together when the sink takes them together (chargeMany, voidMany, restoreMany).
@@ -208,17 +231,21 @@ export class NetcoreBillingDecider {
           renewedAt = Date.now();
         }
         const fresh = current.get(state.ncmessageId);
-        const call = fresh && billingCall(fresh.notified, decideBilling(fresh));
+        const call = fresh && callFor(fresh, uncertain.has(fresh.ncmessageId));
         if (!fresh || !call) continue;
         await this.call(call, fresh);
         const after = notifiedAfter(call);
         told.set(after, [...(told.get(after) ?? []), fresh.ncmessageId]);
       }
     } finally {
-      await this.release(token, claimed.map((c) => c.ncmessageId), told);
+      released = await this.release(token, claimed.map((c) => c.ncmessageId), told);
     }
     const got = new Set(claimed.map((s) => s.ncmessageId));
-    return ncmessageIds.filter((id) => !got.has(id));
+    const lost = [...told.values()].flat().filter((id) => !released.has(id));
+    if (lost.length) {
+      this.logger.warn(`Billing sink call(s) for ${lost.length} message(s) outlasted their ${CLAIM_MS / 1000} s claim and were taken over; making the call that reaches each decision again`);
+    }
+    return { missed: ncmessageIds.filter((id) => !got.has(id)), lost };
   }
 
   /** Extends the claim on the rows it still holds; answers their current state. */
@@ -232,9 +259,12 @@ export class NetcoreBillingDecider {
     return new Map(rows.map((row) => [String(row.ncmessage_id), fromRaw(row)]));
   }
 
-  /** Records what the sink was told and lets the claims go: one statement, by primary key. */
-  private async release(token: string, claimed: readonly string[], told: Map<NetcoreBillingNotified, string[]>): Promise<void> {
-    if (!claimed.length) return;
+  /**
+   * Records what the sink was told and lets the claims go: one statement, by primary key. Answers the messages
+   * released, i.e. still held under `token`.
+   */
+  private async release(token: string, claimed: readonly string[], told: Map<NetcoreBillingNotified, string[]>): Promise<Set<string>> {
+    if (!claimed.length) return new Set();
     const t = this.table();
     const release = this.orderedUpdate(
       (p) => {
@@ -242,8 +272,10 @@ export class NetcoreBillingDecider {
         return `${cases ? `"notified" = CASE ${cases}ELSE ${t}."notified" END, ` : ''}"claim_token" = NULL, "claimed_until" = NULL`;
       },
       (p) => `"ncmessage_id" IN (${p.list(claimed)}) AND "claim_token" = ${p(token)}`,
+      { returning: true },
     );
-    await runSqlStatements(this.dataSource, [release]);
+    const [rows] = await runSqlStatements(this.dataSource, [release]);
+    return new Set(rows.map((row) => String(row.ncmessage_id)));
   }
 
   /**
@@ -273,14 +305,21 @@ export class NetcoreBillingDecider {
     });
   }
 
-  /** One message, waiting out another worker's claim (rare: two workers on one message at once). */
-  private async settleOne(ncmessageId: string): Promise<void> {
+  /**
+   * One message, waiting out another worker's claim (rare: two workers on one message at once). `uncertain`:
+   * this worker's own call may have reached the sink after the call of whoever took the message over.
+   */
+  private async settleOne(ncmessageId: string, uncertain = false): Promise<void> {
     const giveUpAt = Date.now() + CLAIM_MS + 5_000;
     for (;;) {
       const state = fromStored(await this.dataSource.getRepository(NetcoreBillingState).findOneByOrFail({ ncmessageId }));
-      if (!isHeld(state, Date.now())) {
-        if (!billingCall(state.notified, decideBilling(state))) return;
-        if (!(await this.callClaimed([ncmessageId])).length) return;
+      const now = Date.now();
+      if (!isHeld(state, now)) {
+        const unsure = uncertain || lostClaim(state, now);
+        if (!callFor(state, unsure)) return;
+        const { missed, lost } = await this.callClaimed([ncmessageId], unsure ? new Set([ncmessageId]) : new Set());
+        if (lost.length) uncertain = true;
+        else if (!missed.length) return;
       }
       if (Date.now() > giveUpAt) {
         throw new Error(`billing of message ${ncmessageId} is still claimed by another worker; the event will be retried`);

@@ -28,7 +28,10 @@ export interface NetcoreBillingRestore {
  * Where billing decisions go. The module decides (one charge per message, void on failure, restore on a
  * later delivery) and calls the sink once per decision; after a crash between the call and its
  * bookkeeping the same call can come again, so implementations must be idempotent per `ncmessageId`.
- * A call that throws is retried with its event.
+ * When a worker's 30 s claim on a message runs out (it crashed, or a call took longer), the module cannot
+ * know whether that worker's call reached the sink, and makes the call that brings the sink to the decision
+ * from either state: `void` may then come for a message never charged, and `restore` for a charge never
+ * voided; both must do nothing then. A call that throws is retried with its event.
  */
 export interface NetcoreBillingSink {
   charge(charge: NetcoreBillingCharge): Promise<void>;

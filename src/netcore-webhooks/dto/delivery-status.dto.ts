@@ -20,7 +20,10 @@ const NoNul = () => NotContains('\u0000', { message: '$property must not contain
 /** A status is a plain lower-case token, so it can be part of an event name (`message.<status>`). */
 export const STATUS_TOKEN = /^[a-z][a-z0-9_]{0,31}$/;
 
-/** `pricing` of one event; absent on failed events (and ignored there when invalid). Unknown category/model/type values are kept. */
+/**
+ * `pricing` of one event; absent on failed events. Invalid, it is ignored on failed, delivered and read events
+ * (billing needs those events whatever their pricing) and refuses any other. Unknown category/model/type values are kept.
+ */
 export class DeliveryStatusPricingDto {
   @ApiProperty({ description: 'Whether the event is billable', example: true })
   @IsBoolean()
@@ -108,7 +111,7 @@ export class DeliveryStatusDto {
   @IsString()
   'x-apiheader'?: string;
 
-  @ApiPropertyOptional({ type: () => DeliveryStatusPricingDto, description: 'Absent on failed events; ignored there when invalid (a failed message is never billed)' })
+  @ApiPropertyOptional({ type: () => DeliveryStatusPricingDto, description: 'Absent on failed events. When invalid, ignored on failed, delivered and read events (billing needs the event, not its pricing); it refuses any other event' })
   @IsOptional()
   @ValidateNested()
   @Type(() => DeliveryStatusPricingDto)

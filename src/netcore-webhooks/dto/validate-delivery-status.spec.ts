@@ -29,18 +29,20 @@ describe('validateDeliveryStatus', () => {
     expect(validateDeliveryStatus(failed).valid).toBe(true);
   });
 
-  it('accepts a failed item whose pricing is invalid, and leaves that pricing out of the validated item', () => {
+  it.each(['failed', 'delivered', 'read'])('accepts a %s item whose pricing is invalid, and leaves that pricing out of the validated item', (status) => {
     for (const pricing of [{ billable: true, category: 'c'.repeat(65) }, { billable: 'yes' }, { billable: false, type: 'a\u0000' }, 'marketing', null]) {
-      const result = validateDeliveryStatus({ ...valid(), status: 'failed', pricing });
-      expect(result).toMatchObject({ valid: true });
+      const result = validateDeliveryStatus({ ...valid(), status, pricing });
+      expect(result).toMatchObject({ valid: true, pricingIgnored: true });
       expect(result.valid && result.item.pricing).toBeUndefined();
     }
   });
 
-  it('keeps the valid pricing of a failed item, and refuses invalid pricing on any other status', () => {
+  it('keeps the valid pricing of a failed item, and refuses invalid pricing on any status but failed, delivered and read', () => {
     const failed = validateDeliveryStatus({ ...valid(), status: 'failed' });
+    expect(failed).toMatchObject({ valid: true, pricingIgnored: false });
     expect(failed.valid && failed.item.pricing).toEqual(valid().pricing);
-    expect(errorsOf({ ...valid(), status: 'delivered', pricing: { billable: 'yes' } })).toEqual(['pricing.billable must be a boolean value']);
+    expect(errorsOf({ ...valid(), status: 'sent', pricing: { billable: 'yes' } })).toEqual(['pricing.billable must be a boolean value']);
+    expect(errorsOf({ ...valid(), status: 'clicked', pricing: 'free' })).toEqual(['pricing must be an object']);
     expect(errorsOf({ ...valid(), status: 'FAILED', pricing: { billable: 'yes' } })).toContain('pricing.billable must be a boolean value');
   });
 
@@ -64,8 +66,8 @@ describe('validateDeliveryStatus', () => {
 
   it('rejects wrong types', () => {
     expect(errorsOf({ ...valid(), ncmessage_id: 42 }).join()).toMatch(/ncmessage_id must be a string/);
-    expect(errorsOf({ ...valid(), pricing: { billable: 'yes' } }).join()).toMatch(/pricing\.billable must be a boolean/);
-    expect(errorsOf({ ...valid(), pricing: 'free' }).join()).toMatch(/pricing/);
+    expect(errorsOf({ ...valid(), status: 'sent', pricing: { billable: 'yes' } }).join()).toMatch(/pricing\.billable must be a boolean/);
+    expect(errorsOf({ ...valid(), status: 'sent', pricing: 'free' }).join()).toMatch(/pricing/);
     expect(errorsOf({ ...valid(), status: 'READ' }).join()).toMatch(/lower-case token/);
   });
 
@@ -87,7 +89,7 @@ describe('validateDeliveryStatus', () => {
   it('rejects NUL characters in the fields stored in columns (PostgreSQL refuses them in text)', () => {
     expect(errorsOf({ ...valid(), ncmessage_id: 'm-\u0000' }).join()).toMatch(/ncmessage_id must not contain NUL/);
     expect(errorsOf({ ...valid(), status_remark: 'a\u0000b' }).join()).toMatch(/status_remark must not contain NUL/);
-    expect(errorsOf({ ...valid(), pricing: { billable: true, category: '\u0000' } }).join()).toMatch(/pricing\.category must not contain NUL/);
+    expect(errorsOf({ ...valid(), status: 'sent', pricing: { billable: true, category: '\u0000' } }).join()).toMatch(/pricing\.category must not contain NUL/);
   });
 
   it('accepts emoji and other non-ASCII text, and NUL in an extra field (stored only as escaped JSON)', () => {

@@ -5,7 +5,8 @@ import { findForbiddenKey } from './json-hazards';
 import { parseReceivedAt } from './received-at';
 
 export type DeliveryStatusValidation =
-  | { valid: true; item: DeliveryStatusDto; receivedAtMs: number }
+  /** `pricingIgnored`: the item's pricing was invalid and is left out (see `ignoresPricing`). */
+  | { valid: true; item: DeliveryStatusDto; receivedAtMs: number; pricingIgnored: boolean }
   | { valid: false; errors: string[] };
 
 const ITEM_FIELDS = [
@@ -39,13 +40,17 @@ function flatten(errors: ValidationError[], prefix = ''): string[] {
   ]);
 }
 
+/** Events the billing rules need whatever their pricing: a failure voids a charge, a delivery keeps it. */
+const BILLING_EVIDENCE = new Set<unknown>(['failed', 'delivered', 'read']);
+
 /**
- * A failed message is never billed, so a failed event's pricing (absent, per Netcore) must not keep it out: a
- * failed event refused for its pricing would leave the message's charge standing. Invalid there, it is ignored,
- * by validation and by the event built from the stored item alike.
+ * A failed, delivered or read event must not be refused for its pricing: refused, a failure would leave a
+ * failed message's charge standing, and a lost delivery would let a later failure void a delivered message's
+ * charge. Invalid there, the pricing is ignored (the event cannot charge), by validation and by the event
+ * built from the stored item alike. On any other status invalid pricing refuses the event.
  */
 export function ignoresPricing(raw: Record<string, unknown>): boolean {
-  return raw.status === 'failed' && raw.pricing !== undefined && !isValidPricing(raw.pricing);
+  return BILLING_EVIDENCE.has(raw.status) && raw.pricing !== undefined && !isValidPricing(raw.pricing);
 }
 
 /** Whether `pricing` (an item's, as received) passes `DeliveryStatusPricingDto`. */
@@ -66,7 +71,8 @@ export function validateDeliveryStatus(raw: unknown): DeliveryStatusValidation {
   const forbidden = findForbiddenKey(raw);
   if (forbidden) return { valid: false, errors: [`item must not contain the key ${JSON.stringify(forbidden)}`] };
   const item = pick(new DeliveryStatusDto(), raw, ITEM_FIELDS);
-  if (Object.prototype.hasOwnProperty.call(raw, 'pricing') && !ignoresPricing(raw)) {
+  const pricingIgnored = Object.prototype.hasOwnProperty.call(raw, 'pricing') && ignoresPricing(raw);
+  if (Object.prototype.hasOwnProperty.call(raw, 'pricing') && !pricingIgnored) {
     const pricing = raw.pricing;
     item.pricing = isRecord(pricing)
       ? pick(new DeliveryStatusPricingDto(), pricing, PRICING_FIELDS)
@@ -77,5 +83,5 @@ export function validateDeliveryStatus(raw: unknown): DeliveryStatusValidation {
     const errors = flatten(validateSync(item, { stopAtFirstError: true }));
     if (errors.length) return { valid: false, errors };
   }
-  return { valid: true, item, receivedAtMs: parseReceivedAt(item.received_at)! };
+  return { valid: true, item, receivedAtMs: parseReceivedAt(item.received_at)!, pricingIgnored };
 }

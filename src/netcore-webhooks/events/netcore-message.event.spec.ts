@@ -17,8 +17,8 @@ describe('NetcoreMessageEvent.fromDeliveryStatus', () => {
     });
   });
 
-  it("leaves out a failed event's pricing that validation ignored as invalid; the raw item keeps it", () => {
-    const raw = item('failed', { billable: true, category: 'c'.repeat(65) });
+  it.each(['failed', 'delivered', 'read'])("leaves out a %s event's pricing that validation ignored as invalid; the raw item keeps it", (status) => {
+    const raw = item(status, { billable: true, category: 'c'.repeat(65) });
     const event = NetcoreMessageEvent.fromDeliveryStatus('e-1', raw);
     expect(event.pricing).toBeUndefined();
     expect(event.raw.pricing).toEqual(raw.pricing);

@@ -39,6 +39,7 @@ export class NetcoreIngestService {
     const rejectedByFingerprint = new Map<string, NetcoreDeadLetter>();
     let duplicates = 0;
     let rejectedCount = 0;
+    const pricingIgnored: string[] = [];
 
     for (const raw of items) {
       const payload = JSON.stringify(raw);
@@ -73,6 +74,7 @@ export class NetcoreIngestService {
         processedAt: null,
       } satisfies NetcoreWebhookEvent);
       byKey.set(key, { row, raw: raw as Record<string, unknown>, repeats: 0 });
+      if (result.pricingIgnored) pricingIgnored.push(payload);
     }
 
     // Claimed as they are inserted: this request dispatches them, no other instance's sweep may meanwhile.
@@ -106,6 +108,9 @@ export class NetcoreIngestService {
 
     for (const dead of rejected) {
       this.logger.warn(`Rejected item (stored as dead letter ${dead.id}): ${dead.errors} payload=${truncateForLog(dead.payload)}`);
+    }
+    for (const payload of pricingIgnored) {
+      this.logger.warn(`Accepted an item without its invalid pricing (a failure or delivery counts whatever its pricing; it cannot charge): payload=${truncateForLog(payload)}`);
     }
     if (claim) {
       // Admitted before storing. inline: wait for this request's events; async: they may wait a little for
