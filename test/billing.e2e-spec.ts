@@ -232,6 +232,18 @@ describe.each(DATABASES)('billing with the default ledger (%s)', (kind) => {
     expect(await t.app.get(NetcoreMessageService).findOne(sent.ncmessage_id)).toMatchObject({ status });
   });
 
+  it.each([
+    ['a number', 131026],
+    ['a NUL character', 'operator\u0000error'],
+  ])('voids the charge of a message whose failed event carries a status_remark with %s (left out, not the event)', async (_case, remark) => {
+    const [sent, failed] = lifecycle(['sent', 'failed']);
+    await deliverOneByOne(t, [sent]);
+    const res = await postSigned(t.app, buildWebhookPayload({ ...failed, status_remark: remark as never })).expect(200);
+    expect(res.body).toEqual({ accepted: 1, duplicates: 0, rejected: 0 });
+    await t.settle();
+    expect(await billing().findOne(sent.ncmessage_id)).toMatchObject({ state: 'voided', voidReason: '' });
+  });
+
   it('makes no charge from a delivered event whose invalid pricing was ignored', async () => {
     const [delivered] = lifecycle(['delivered']);
     await deliverOneByOne(t, [{ ...delivered, pricing: { billable: true, category: 'c'.repeat(65) } }]);

@@ -94,7 +94,8 @@ const nearValidItem = fc
       (i: Item) => (i.ncmessage_id = 'nul\u0000id'),
       (i: Item) => (i.ncmessage_id = `${String(i.ncmessage_id)}\ud800`),
       (i: Item) => (i.ncmessage_id = `${'a\uFE0F'.repeat(64)}b`),
-      (i: Item) => (i.status_remark = 'nul\u0000remark'),
+      // Invalid descriptive fields refuse any event but a failed, delivered or read one (there they are left out).
+      (i: Item) => ((i.status = BILLING_EVIDENCE.includes(String(i.status)) ? 'sent' : i.status), (i.status_remark = 'nul\u0000remark')),
       (i: Item) => (i.status = 'READ'),
       (i: Item) => (i.status = ''),
       (i: Item) => (i.received_at = 'yesterday'),
@@ -103,7 +104,7 @@ const nearValidItem = fc
       // Invalid pricing refuses any event but a failed, delivered or read one.
       (i: Item) => ((i.status = BILLING_EVIDENCE.includes(String(i.status)) ? 'sent' : i.status), (i.pricing = { billable: 'yes' })),
       (i: Item) => ((i.status = BILLING_EVIDENCE.includes(String(i.status)) ? 'clicked' : i.status), (i.pricing = 'free')),
-      (i: Item) => (i.recipient = ['a']),
+      (i: Item) => ((i.status = BILLING_EVIDENCE.includes(String(i.status)) ? 'clicked' : i.status), (i.recipient = ['a'])),
       (i: Item) => Object.defineProperty(i, '__proto__', { value: { polluted: true }, enumerable: true }),
       (i: Item) => (i.extra = { constructor: { prototype: { polluted: true } } }),
     ),

@@ -45,12 +45,12 @@ describe.each(variants)('rejection logs, scheme %s (%s)', (_scheme, kind, signer
     for (const [name, value] of Object.entries(sent)) if (!['webhook-id', 'webhook-timestamp'].includes(name)) expect(everything).not.toContain(value);
   });
 
-  it('logs an event accepted without its invalid pricing, once, with the item', async () => {
-    const item = { ...buildDeliveryStatus({ status: 'delivered' }), pricing: { billable: 'yes' } };
+  it('logs an event accepted without its invalid fields, once, naming them, with the item', async () => {
+    const item = { ...buildDeliveryStatus({ status: 'delivered' }), pricing: { billable: 'yes' }, status_remark: 42 };
     const body = JSON.stringify(buildWebhookPayload(item as never));
     const res = await post(body, signer.sign(body, signer.secrets.current)).expect(200);
     expect(res.body).toEqual({ accepted: 1, duplicates: 0, rejected: 0 });
-    const lines = logger.lines.filter((l) => l.message.includes('without its invalid pricing'));
+    const lines = logger.lines.filter((l) => l.message.startsWith('Accepted an item without its invalid status_remark, pricing'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 'warn', context: 'NetcoreWebhooks' });
     expect(lines[0].message).toContain(item.ncmessage_id);

@@ -7,7 +7,7 @@ import { runSqlSteps } from '../database/run-sql-steps';
 import type { SqlRows, SqlSteps } from '../database/sql-steps';
 import { MAX_KEYS_PER_STATEMENT, sqlStatement } from '../database/sql-statement';
 import { compareKeys } from '../database/upsert-rounds';
-import { ignoresPricing } from '../dto/validate-delivery-status';
+import { ignoredFields } from '../dto/validate-delivery-status';
 import { NetcoreAnalyticsDailyCount } from '../entities/netcore-analytics-daily-count.entity';
 import { ANALYTICS_CATEGORY_LENGTH, ANALYTICS_SOURCE_LENGTH, NetcoreAnalyticsEvent } from '../entities/netcore-analytics-event.entity';
 import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
@@ -114,7 +114,7 @@ export class TypeOrmAnalyticsSink implements NetcoreAnalyticsSink {
         if (found.has(ncmessageId)) continue;
         const raw = JSON.parse(String(row.payload)) as Record<string, unknown> & { pricing?: { category?: unknown } };
         const category = raw.pricing?.category;
-        if (typeof category === 'string' && !ignoresPricing(raw)) found.set(ncmessageId, category);
+        if (typeof category === 'string' && !ignoredFields(raw).includes('pricing')) found.set(ncmessageId, category);
       }
     }
     return found;

@@ -1,4 +1,4 @@
-import { validateDeliveryStatus } from './validate-delivery-status';
+import { ignoredFields, validateDeliveryStatus } from './validate-delivery-status';
 
 const valid = () => ({
   ncmessage_id: 'm-1',
@@ -30,20 +30,41 @@ describe('validateDeliveryStatus', () => {
   });
 
   it.each(['failed', 'delivered', 'read'])('accepts a %s item whose pricing is invalid, and leaves that pricing out of the validated item', (status) => {
-    for (const pricing of [{ billable: true, category: 'c'.repeat(65) }, { billable: 'yes' }, { billable: false, type: 'a\u0000' }, 'marketing', null]) {
+    // (null is no pricing: `pricing` is optional.)
+    for (const pricing of [{ billable: true, category: 'c'.repeat(65) }, { billable: 'yes' }, { billable: false, type: 'a\u0000' }, 'marketing', [true]]) {
       const result = validateDeliveryStatus({ ...valid(), status, pricing });
-      expect(result).toMatchObject({ valid: true, pricingIgnored: true });
+      expect(result).toMatchObject({ valid: true, ignoredFields: ['pricing'] });
       expect(result.valid && result.item.pricing).toBeUndefined();
     }
   });
 
   it('keeps the valid pricing of a failed item, and refuses invalid pricing on any status but failed, delivered and read', () => {
     const failed = validateDeliveryStatus({ ...valid(), status: 'failed' });
-    expect(failed).toMatchObject({ valid: true, pricingIgnored: false });
+    expect(failed).toMatchObject({ valid: true, ignoredFields: [] });
     expect(failed.valid && failed.item.pricing).toEqual(valid().pricing);
     expect(errorsOf({ ...valid(), status: 'sent', pricing: { billable: 'yes' } })).toEqual(['pricing.billable must be a boolean value']);
     expect(errorsOf({ ...valid(), status: 'clicked', pricing: 'free' })).toEqual(['pricing must be an object']);
     expect(errorsOf({ ...valid(), status: 'FAILED', pricing: { billable: 'yes' } })).toContain('pricing.billable must be a boolean value');
+  });
+
+  it.each(['failed', 'delivered', 'read'])('accepts a %s item whose descriptive fields are invalid, leaving them out', (status) => {
+    const raw = { ...valid(), status, status_remark: 131026, source: 'a\u0000b', recipient: ['a'], pricing: 'free' };
+    const result = validateDeliveryStatus(raw);
+    expect(result).toMatchObject({ valid: true });
+    expect(result.valid && [...result.ignoredFields].sort()).toEqual(['pricing', 'recipient', 'source', 'status_remark']);
+    expect(result.valid && result.item).not.toHaveProperty('status_remark');
+    expect(result.valid && result.item.phoneNumber).toBe(valid().phoneNumber);
+    expect(ignoredFields(raw)).toEqual(result.valid && result.ignoredFields);
+  });
+
+  it('refuses a failed, delivered or read item whose id, status or time is invalid, whatever else it carries', () => {
+    expect(errorsOf({ ...valid(), status: 'failed', status_remark: 42, ncmessage_id: 42 }).join()).toMatch(/ncmessage_id must be a string/);
+    expect(errorsOf({ ...valid(), status: 'read', received_at: 'yesterday' }).join()).toMatch(/received_at/);
+  });
+
+  it('refuses invalid descriptive fields on any other status', () => {
+    expect(errorsOf({ ...valid(), status: 'sent', status_remark: 131026 })).toEqual(['status_remark must be a string']);
+    expect(ignoredFields({ ...valid(), status: 'sent', status_remark: 131026 })).toEqual([]);
   });
 
   it('accepts extra fields (the older clicked structure) and unknown statuses', () => {
@@ -88,7 +109,7 @@ describe('validateDeliveryStatus', () => {
 
   it('rejects NUL characters in the fields stored in columns (PostgreSQL refuses them in text)', () => {
     expect(errorsOf({ ...valid(), ncmessage_id: 'm-\u0000' }).join()).toMatch(/ncmessage_id must not contain NUL/);
-    expect(errorsOf({ ...valid(), status_remark: 'a\u0000b' }).join()).toMatch(/status_remark must not contain NUL/);
+    expect(errorsOf({ ...valid(), status: 'sent', status_remark: 'a\u0000b' }).join()).toMatch(/status_remark must not contain NUL/);
     expect(errorsOf({ ...valid(), status: 'sent', pricing: { billable: true, category: '\u0000' } }).join()).toMatch(/pricing\.category must not contain NUL/);
   });
 

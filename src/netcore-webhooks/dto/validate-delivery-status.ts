@@ -5,8 +5,8 @@ import { findForbiddenKey } from './json-hazards';
 import { parseReceivedAt } from './received-at';
 
 export type DeliveryStatusValidation =
-  /** `pricingIgnored`: the item's pricing was invalid and is left out (see `ignoresPricing`). */
-  | { valid: true; item: DeliveryStatusDto; receivedAtMs: number; pricingIgnored: boolean }
+  /** `ignoredFields`: invalid fields left out of the item (see `ignoredFields`); usually none. */
+  | { valid: true; item: DeliveryStatusDto; receivedAtMs: number; ignoredFields: readonly string[] }
   | { valid: false; errors: string[] };
 
 const ITEM_FIELDS = [
@@ -40,25 +40,42 @@ function flatten(errors: ValidationError[], prefix = ''): string[] {
   ]);
 }
 
-/** Events the billing rules need whatever their pricing: a failure voids a charge, a delivery keeps it. */
+/** Statuses the billing rules need whatever else the event carries: a failure voids a charge, a delivery keeps it. */
 const BILLING_EVIDENCE = new Set<unknown>(['failed', 'delivered', 'read']);
+/** Optional fields that only describe an event (and its pricing): on billing evidence, left out when invalid. */
+const IGNORABLE = new Set(['recipient', 'phoneNumber', 'source', 'status_remark', 'x-apiheader', 'pricing']);
+const NONE: readonly string[] = [];
 
-/**
- * A failed, delivered or read event must not be refused for its pricing: refused, a failure would leave a
- * failed message's charge standing, and a lost delivery would let a later failure void a delivered message's
- * charge. Invalid there, the pricing is ignored (the event cannot charge), by validation and by the event
- * built from the stored item alike. On any other status invalid pricing refuses the event.
- */
-export function ignoresPricing(raw: Record<string, unknown>): boolean {
-  return BILLING_EVIDENCE.has(raw.status) && raw.pricing !== undefined && !isValidPricing(raw.pricing);
+/** The declared fields of `raw`, as the DTO validates them (nothing else of the item is copied). */
+function pickItem(raw: Record<string, unknown>): DeliveryStatusDto {
+  const item = pick(new DeliveryStatusDto(), raw, ITEM_FIELDS);
+  if (Object.prototype.hasOwnProperty.call(raw, 'pricing')) {
+    const pricing = raw.pricing;
+    item.pricing = isRecord(pricing) ? pick(new DeliveryStatusPricingDto(), pricing, PRICING_FIELDS) : (pricing as DeliveryStatusPricingDto);
+  }
+  return item;
 }
 
-/** Whether `pricing` (an item's, as received) passes `DeliveryStatusPricingDto`. */
-function isValidPricing(pricing: unknown): boolean {
-  if (!isRecord(pricing)) return false;
-  const dto = pick(new DeliveryStatusPricingDto(), pricing, PRICING_FIELDS);
+/** The fields to leave out of an item that failed `errors`, or none when it must be refused. */
+function ignorable(status: unknown, errors: readonly ValidationError[]): readonly string[] {
+  if (!BILLING_EVIDENCE.has(status) || !errors.every((e) => IGNORABLE.has(e.property))) return NONE;
+  return errors.map((e) => e.property);
+}
+
+/**
+ * The fields left out of a failed, delivered or read event because they are invalid: the billing rules need
+ * those events whatever else they carry (refused, a failure would leave a failed message's charge standing,
+ * and a lost delivery would let a later failure void a delivered message's charge). Only descriptive fields
+ * and the pricing can be left out (pricing left out cannot charge); the stored item keeps them as received.
+ * Validation and the event built from a stored item decide alike, from the DTO's own decorators. On any other
+ * status an invalid field refuses the event.
+ */
+export function ignoredFields(raw: Record<string, unknown>): readonly string[] {
+  if (!BILLING_EVIDENCE.has(raw.status)) return NONE;
+  const item = pickItem(raw);
   // As below: the compiled check's false is only "not sure".
-  return compileValidityCheck(DeliveryStatusPricingDto)?.(dto) || validateSync(dto, { stopAtFirstError: true }).length === 0;
+  if (compileValidityCheck(DeliveryStatusDto)?.(item)) return NONE;
+  return ignorable(raw.status, validateSync(item, { stopAtFirstError: true }));
 }
 
 /**
@@ -70,18 +87,16 @@ export function validateDeliveryStatus(raw: unknown): DeliveryStatusValidation {
   // Refused rather than stripped: the item is kept as received (dead letter), and nothing emitted carries the key.
   const forbidden = findForbiddenKey(raw);
   if (forbidden) return { valid: false, errors: [`item must not contain the key ${JSON.stringify(forbidden)}`] };
-  const item = pick(new DeliveryStatusDto(), raw, ITEM_FIELDS);
-  const pricingIgnored = Object.prototype.hasOwnProperty.call(raw, 'pricing') && ignoresPricing(raw);
-  if (Object.prototype.hasOwnProperty.call(raw, 'pricing') && !pricingIgnored) {
-    const pricing = raw.pricing;
-    item.pricing = isRecord(pricing)
-      ? pick(new DeliveryStatusPricingDto(), pricing, PRICING_FIELDS)
-      : (pricing as DeliveryStatusPricingDto);
-  }
+  const item = pickItem(raw);
+  let ignored = NONE;
   // Most items are valid: a compiled check of the same decorators; validateSync only to name what is wrong.
   if (!compileValidityCheck(DeliveryStatusDto)?.(item)) {
-    const errors = flatten(validateSync(item, { stopAtFirstError: true }));
-    if (errors.length) return { valid: false, errors };
+    const errors = validateSync(item, { stopAtFirstError: true });
+    if (errors.length) {
+      ignored = ignorable(item.status, errors);
+      if (!ignored.length) return { valid: false, errors: flatten(errors) };
+      for (const field of ignored) delete (item as unknown as Record<string, unknown>)[field];
+    }
   }
-  return { valid: true, item, receivedAtMs: parseReceivedAt(item.received_at)!, pricingIgnored };
+  return { valid: true, item, receivedAtMs: parseReceivedAt(item.received_at)!, ignoredFields: ignored };
 }

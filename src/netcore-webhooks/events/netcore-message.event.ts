@@ -1,5 +1,5 @@
 import { parseReceivedAt } from '../dto/received-at';
-import { ignoresPricing } from '../dto/validate-delivery-status';
+import { ignoredFields } from '../dto/validate-delivery-status';
 
 export interface NetcoreMessagePricing {
   billable: boolean;
@@ -33,20 +33,23 @@ export class NetcoreMessageEvent {
 
   /** Builds the event from a stored, already validated item. */
   static fromDeliveryStatus(eventId: string, raw: Record<string, unknown>): NetcoreMessageEvent {
+    // Fields validation left out (invalid, on a failed, delivered or read event) are left out here too.
+    const ignored = ignoredFields(raw);
+    const field = (name: string): unknown => (ignored.length && ignored.includes(name) ? undefined : raw[name]);
     const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-    const p = raw.pricing as Record<string, unknown> | undefined | null;
+    const p = field('pricing') as Record<string, unknown> | undefined | null;
     return new NetcoreMessageEvent({
       eventId,
       ncmessageId: raw.ncmessage_id as string,
       status: raw.status as string,
       receivedAt: new Date(parseReceivedAt(raw.received_at)!),
-      recipient: str(raw.recipient),
-      phoneNumber: str(raw.phoneNumber),
-      source: str(raw.source),
-      statusRemark: str(raw.status_remark),
-      apiHeader: str(raw['x-apiheader']),
+      recipient: str(field('recipient')),
+      phoneNumber: str(field('phoneNumber')),
+      source: str(field('source')),
+      statusRemark: str(field('status_remark')),
+      apiHeader: str(field('x-apiheader')),
       pricing:
-        p && typeof p === 'object' && !ignoresPricing(raw)
+        p && typeof p === 'object'
           ? { billable: p.billable === true, category: str(p.category), pricingModel: str(p.pricing_model), type: str(p.type) }
           : undefined,
       raw,

@@ -39,7 +39,7 @@ export class NetcoreIngestService {
     const rejectedByFingerprint = new Map<string, NetcoreDeadLetter>();
     let duplicates = 0;
     let rejectedCount = 0;
-    const pricingIgnored: string[] = [];
+    const leftOut: { fields: readonly string[]; payload: string }[] = [];
 
     for (const raw of items) {
       const payload = JSON.stringify(raw);
@@ -74,7 +74,7 @@ export class NetcoreIngestService {
         processedAt: null,
       } satisfies NetcoreWebhookEvent);
       byKey.set(key, { row, raw: raw as Record<string, unknown>, repeats: 0 });
-      if (result.pricingIgnored) pricingIgnored.push(payload);
+      if (result.ignoredFields.length) leftOut.push({ fields: result.ignoredFields, payload });
     }
 
     // Claimed as they are inserted: this request dispatches them, no other instance's sweep may meanwhile.
@@ -109,8 +109,10 @@ export class NetcoreIngestService {
     for (const dead of rejected) {
       this.logger.warn(`Rejected item (stored as dead letter ${dead.id}): ${dead.errors} payload=${truncateForLog(dead.payload)}`);
     }
-    for (const payload of pricingIgnored) {
-      this.logger.warn(`Accepted an item without its invalid pricing (a failure or delivery counts whatever its pricing; it cannot charge): payload=${truncateForLog(payload)}`);
+    for (const { fields, payload } of leftOut) {
+      this.logger.warn(
+        `Accepted an item without its invalid ${fields.join(', ')} (a failure or delivery counts whatever else it carries; pricing left out cannot charge): payload=${truncateForLog(payload)}`,
+      );
     }
     if (claim) {
       // Admitted before storing. inline: wait for this request's events; async: they may wait a little for
