@@ -294,6 +294,7 @@ describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => 
   afterAll(() => t?.close());
   beforeEach(() => {
     sink.failNext = 0;
+    sink.failAfterNext = 0;
     sink.failFor.clear();
   });
 
@@ -382,7 +383,9 @@ describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => 
       updatedAt: new Date(),
     });
     await deliverOneByOne(t, [delivered]);
-    expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge']);
+    // Not known whether its charge took effect: charged, and restored (a no-op on a charge never voided).
+    expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge', 'restore']);
+    expect(sink.billedFor(sent.ncmessage_id)).toBe(true);
     expect(await states.findOneByOrFail({ ncmessageId: sent.ncmessage_id })).toMatchObject({ notified: 'charged', claimToken: null });
   });
 
@@ -411,6 +414,7 @@ describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => 
       // In the order the calls returned. The takeover cannot know whether the charge landed, so it voids; the
       // slow charge then lands after that void, so its worker voids once more, after it: the sink ends voided.
       expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['void', 'charge', 'void']);
+      expect(sink.billedFor(sent.ncmessage_id)).toBe(false);
       const state = await t.app.get(DataSource).getRepository(NetcoreBillingState).findOneByOrFail({ ncmessageId: sent.ncmessage_id });
       expect(state).toMatchObject({ notified: 'voided', claimToken: null });
     });
@@ -424,11 +428,52 @@ describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => 
       await postAfterTheClaimRanOut(delivered);
       hold.release();
       await t.settle();
-      // In the order the calls returned: the slow void lands after the takeover's restore, and is restored again.
-      expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge', 'restore', 'void', 'restore']);
+      // In the order the calls returned: the takeover, not knowing what the slow void did, charges and restores;
+      // the slow void lands after that, and its worker charges and restores once more.
+      expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge', 'charge', 'restore', 'void', 'charge', 'restore']);
+      expect(sink.billedFor(sent.ncmessage_id)).toBe(true);
       const state = await t.app.get(DataSource).getRepository(NetcoreBillingState).findOneByOrFail({ ncmessageId: sent.ncmessage_id });
       expect(state).toMatchObject({ notified: 'charged', claimToken: null });
     });
+    it('voids when the slow charge lands after the takeover and then throws (a client timeout)', async () => {
+      const [sent, failed] = lifecycle(['sent', 'failed']);
+      const hold = sink.holdNext();
+      await postSigned(t.app, buildWebhookPayload(sent)).expect(200);
+      await hold.entered;
+      await postAfterTheClaimRanOut(failed);
+      sink.failAfterNext = 1;
+      hold.release();
+      await t.settle();
+      // Its event failed; the message is recorded as not known, so the retry voids again.
+      const states = t.app.get(DataSource).getRepository(NetcoreBillingState);
+      expect(await states.findOneByOrFail({ ncmessageId: sent.ncmessage_id })).toMatchObject({ notified: 'unknown' });
+      await redeliver(t, sent);
+      expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['void', 'charge', 'void']);
+      expect(sink.billedFor(sent.ncmessage_id)).toBe(false);
+    });
+  });
+
+  it('voids a charge whose call took effect but threw, when the failure comes', async () => {
+    const [sent, failed] = lifecycle(['sent', 'failed']);
+    sink.failAfterNext = 1;
+    await deliverOneByOne(t, [sent]); // charged at the host, but the module saw an error: not known
+    const states = t.app.get(DataSource).getRepository(NetcoreBillingState);
+    expect(await states.findOneByOrFail({ ncmessageId: sent.ncmessage_id })).toMatchObject({ notified: 'calling', claimToken: null });
+    await deliverOneByOne(t, [failed]);
+    expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge', 'void']);
+    expect(sink.billedFor(sent.ncmessage_id)).toBe(false);
+    expect(await states.findOneByOrFail({ ncmessageId: sent.ncmessage_id })).toMatchObject({ notified: 'voided' });
+  });
+
+  it('restores the charge when a delivery follows two workers that each called and failed to record it', async () => {
+    const [sent, failed, delivered] = lifecycle(['sent', 'failed', 'delivered']);
+    sink.failAfterNext = 1;
+    await deliverOneByOne(t, [sent]); // charge took effect, not recorded
+    sink.failAfterNext = 1;
+    await deliverOneByOne(t, [failed]); // void took effect, not recorded: the host holds a voided charge
+    await deliverOneByOne(t, [delivered]);
+    expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge', 'void', 'charge', 'restore']);
+    expect(sink.billedFor(sent.ncmessage_id)).toBe(true);
   });
 
   it('voids a charge that a crashed worker made without recording it, when the failure comes later', async () => {
@@ -476,15 +521,21 @@ describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => 
     expect(sink.callsFor(first.args.ncmessageId).map((c) => c.call)).toEqual(['charge']);
     expect(sink.callsFor(other)).toEqual([]); // its new holder charges it, not this worker's stale plan
     expect(await states.findOneByOrFail({ ncmessageId: first.args.ncmessageId })).toMatchObject({ notified: 'charged', claimToken: null });
-    expect(await states.findOneByOrFail({ ncmessageId: other })).toMatchObject({ notified: 'none', claimToken: 'other-worker' });
+    expect(await states.findOneByOrFail({ ncmessageId: other })).toMatchObject({ claimToken: 'other-worker' });
   });
 
-  it('runs a batch whose sink call failed again event by event: every message of the batch is charged once', async () => {
+  it('runs a batch whose sink call failed again event by event: every message of the batch is charged, once', async () => {
     const messages = Array.from({ length: 10 }, () => lifecycle(['sent', 'delivered']));
     sink.failNext = 1;
     await postSigned(t.app, buildWebhookPayload(...messages.flat())).expect(200);
     await t.settle();
-    for (const [sent] of messages) expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge']);
+    for (const [sent] of messages) {
+      expect(sink.callsFor(sent.ncmessage_id).filter((c) => c.call === 'charge')).toHaveLength(1);
+      expect(sink.billedFor(sent.ncmessage_id)).toBe(true);
+    }
+    // The message whose call threw is not known to have been charged: it is also restored (a no-op); the others
+    // were never called before the batch failed, and get their one charge.
+    expect(messages.filter(([sent]) => sink.callsFor(sent.ncmessage_id).length > 1)).toHaveLength(1);
     const inbox = t.app.get(DataSource).getRepository(NetcoreWebhookEvent);
     const states = await inbox.findBy({ ncmessageId: In(messages.map(([sent]) => sent.ncmessage_id)) });
     expect(states.map((row) => row.state)).toEqual(Array(20).fill('processed'));
@@ -505,7 +556,7 @@ describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => 
     }
   });
 
-  it('records the sink failure on the inbox row instead of marking it processed, and charges once when the event is retried', async () => {
+  it('records the sink failure on the inbox row instead of marking it processed, and charges when the event is retried', async () => {
     const [sent] = lifecycle(['sent']);
     sink.failNext = 1;
     await deliverOneByOne(t, [sent]);
@@ -516,7 +567,8 @@ describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => 
     expect(sink.callsFor(sent.ncmessage_id)).toEqual([]);
     await redeliver(t, sent);
     await redeliver(t, sent);
-    expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge']);
+    // The failed call may have taken effect: charged, then restored (a no-op on a charge never voided), once.
+    expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge', 'restore']);
   });
 });
 

@@ -1,5 +1,4 @@
-import { billingCall, convergingCall, decideBilling, notifiedAfter, type BillingCall, type BillingDecision } from './billing-decision';
-import type { NetcoreBillingNotified } from '../entities/netcore-billing-state.entity';
+import { billingCall, billingCalls, decideBilling, type BillingCall, type BillingDecision } from './billing-decision';
 
 const at = new Date(1764585000000);
 
@@ -36,40 +35,37 @@ describe('billingCall', () => {
   });
 });
 
-describe('convergingCall', () => {
+describe('billingCalls', () => {
   type SinkState = 'none' | 'charged' | 'voided';
-  // An idempotent sink, as the contract asks: a void of a charge it never got and a restore of a charge never
-  // voided change nothing, and a charge does not undo a void (the ledger's insert does nothing on conflict).
-  const apply = (state: SinkState, call: BillingCall | null): SinkState => {
+  // A sink as the contract asks: a void of a message never charged, a restore of a charge never voided and a
+  // charge of a voided message change nothing (the ledger's are conditional updates and an insert that does
+  // nothing on conflict).
+  const apply = (state: SinkState, call: BillingCall): SinkState => {
     if (call === 'charge') return state === 'none' ? 'charged' : state;
     if (call === 'void') return state === 'charged' ? 'voided' : state;
-    if (call === 'restore') return state === 'voided' ? 'charged' : state;
-    return state;
+    return state === 'voided' ? 'charged' : state;
   };
-  const billed = (state: SinkState) => state === 'charged';
-  const told: NetcoreBillingNotified[] = ['none', 'charged', 'voided'];
   const decisions: BillingDecision[] = ['none', 'charged', 'voided'];
+  const states: SinkState[] = ['none', 'charged', 'voided'];
 
-  // Facts only grow: once the sink was told anything, some event said billable, so the decision is not 'none'.
-  const reachable = told.flatMap((notified) => decisions.filter((d) => notified === 'none' || d !== 'none').map((decision) => [notified, decision] as const));
-
-  it.each(reachable)(
-    'with the sink told %s, maybe one unrecorded call further, brings it to the decision %s',
-    (notified, decision) => {
-      // What the sink may be at: what was recorded, or one call further (the call of a holder that decided on
-      // fewer facts; with no billable fact now, there was none then either).
-      const earlier = decision === 'none' ? ['none' as const] : decisions;
-      const possible = new Set<SinkState>([notified, ...earlier.map((d) => billingCall(notified, d)).filter((c) => c !== null).map(notifiedAfter)]);
-      for (const state of possible) {
-        const after = apply(state, convergingCall(notified, decision));
-        expect({ from: state, billed: billed(after) }).toEqual({ from: state, billed: decision === 'charged' });
+  it.each(['calling', 'unknown'] as const)('with the sink told %s, reaches the decision from any state of the sink', (notified) => {
+    for (const decision of decisions.filter((d) => d !== 'none')) {
+      for (const state of states) {
+        const after = billingCalls(notified, decision).reduce(apply, state);
+        expect({ decision, from: state, billed: after === 'charged' }).toEqual({ decision, from: state, billed: decision === 'charged' });
       }
-    },
-  );
+    }
+  });
 
-  it('makes a call only where the decision could have been reached by a call', () => {
-    expect(convergingCall('none', 'none')).toBeNull();
-    expect(convergingCall('none', 'voided')).toBe('void');
-    expect(convergingCall('charged', 'charged')).toBe('restore');
+  it('makes the same calls when told to treat a certain state as uncertain (a claim that ran out)', () => {
+    for (const decision of decisions) expect(billingCalls('none', decision, true)).toEqual(billingCalls('unknown', decision));
+  });
+
+  it('makes at most the one call billingCall names when what the sink was told is certain', () => {
+    expect(billingCalls('none', 'charged')).toEqual(['charge']);
+    expect(billingCalls('charged', 'voided')).toEqual(['void']);
+    expect(billingCalls('voided', 'charged')).toEqual(['restore']);
+    expect(billingCalls('charged', 'charged')).toEqual([]);
+    expect(billingCalls('unknown', 'none')).toEqual([]);
   });
 });

@@ -24,25 +24,30 @@ export function decideBilling(facts: BillingFacts): BillingDecision {
  * The sink call that brings the sink from what it was told to the decision, or null when nothing is due.
  * A message that is voided before the sink heard of it was simply never billed: no charge, no void.
  */
-export function billingCall(notified: NetcoreBillingNotified, decision: BillingDecision): BillingCall | null {
+export function billingCall(notified: 'none' | 'charged' | 'voided', decision: BillingDecision): BillingCall | null {
   if (decision === 'charged') return notified === 'none' ? 'charge' : notified === 'voided' ? 'restore' : null;
   if (decision === 'voided') return notified === 'charged' ? 'void' : null;
   return null;
 }
 
+/** Whether what the sink was told is not known for certain (see `NetcoreBillingNotified`). */
+export function isUncertain(notified: NetcoreBillingNotified): notified is 'calling' | 'unknown' {
+  return notified === 'calling' || notified === 'unknown';
+}
+
 /**
- * The call due when what the sink was told is uncertain: a worker's claim ran out (it crashed, or its call
- * outlasted the claim), so it may have made its call without recording it, and the sink may be one call
- * ahead of `notified`. Answers the call that brings the sink to the decision from either state; the sink
- * may then hear a `void` for a charge it never got, or a `restore` for a charge never voided.
+ * The calls due, in order. With what the sink was told not known for certain (`uncertain`, or a `notified`
+ * that says so), the calls that reach the decision from any state of the sink: `charge` then `restore` for a
+ * charge (a charge does nothing to a voided message, a restore nothing to a charged one), `void` for a void
+ * (nothing to a message never charged). The sink contract asks exactly that of each call.
  */
-export function convergingCall(notified: NetcoreBillingNotified, decision: BillingDecision): BillingCall | null {
-  if (decision === 'charged') return notified === 'none' ? 'charge' : 'restore';
-  if (decision === 'voided') return 'void';
-  return null;
+export function billingCalls(notified: NetcoreBillingNotified, decision: BillingDecision, uncertain = false): BillingCall[] {
+  if (uncertain || isUncertain(notified)) return decision === 'charged' ? ['charge', 'restore'] : decision === 'voided' ? ['void'] : [];
+  const call = billingCall(notified, decision);
+  return call ? [call] : [];
 }
 
 /** What the sink knows after `call`. */
-export function notifiedAfter(call: BillingCall): NetcoreBillingNotified {
+export function notifiedAfter(call: BillingCall): 'charged' | 'voided' {
   return call === 'void' ? 'voided' : 'charged';
 }

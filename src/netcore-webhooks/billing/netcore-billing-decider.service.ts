@@ -12,7 +12,7 @@ import { upsertRounds } from '../database/upsert-rounds';
 import { NetcoreBillingState, type NetcoreBillingNotified } from '../entities/netcore-billing-state.entity';
 import type { NetcoreMessageEvent } from '../events/netcore-message.event';
 import { asDefaultSink } from '../netcore-sink-provider';
-import { billingCall, convergingCall, decideBilling, notifiedAfter, type BillingCall } from './billing-decision';
+import { billingCalls, decideBilling, isUncertain, notifiedAfter, type BillingCall } from './billing-decision';
 import { NetcoreBillingSink, type NetcoreBillingCharge, type NetcoreBillingRestore, type NetcoreBillingVoid } from './netcore-billing-sink.interface';
 import { TypeOrmBillingSink } from './typeorm-billing.sink';
 
@@ -78,17 +78,19 @@ function billingFacts(event: NetcoreMessageEvent): Partial<NetcoreBillingState> 
 }
 
 const isHeld = (state: BillingView, now: number) => state.claimedUntil !== null && state.claimedUntil.getTime() >= now;
-/** A claim that ran out was never released: its holder may have called the sink without recording it. */
-const lostClaim = (state: BillingView, now: number) => state.claimedUntil !== null && state.claimedUntil.getTime() < now;
-/** The call due for `state`; with `uncertain`, one that is right whatever an unrecorded call did. */
-const callFor = (state: BillingView, uncertain: boolean) =>
-  (uncertain ? convergingCall : billingCall)(state.notified, decideBilling(state));
+/**
+ * A claim that ran out was never released: its holder died, or its call outlasted it. A holder marks its
+ * messages `calling` before it calls, but one of an earlier version did not: such a message counts as not known.
+ */
+const claimRanOut = (state: BillingView, now: number) => state.claimedUntil !== null && state.claimedUntil.getTime() < now;
+/** The sink calls due for `state`, in order (see `billingCalls`). */
+const callsFor = (state: BillingView, uncertain: boolean) => billingCalls(state.notified, decideBilling(state), uncertain);
 
-interface ClaimedCalls {
-  /** Messages another worker held: not called. */
-  missed: string[];
-  /** Messages this worker called the sink for but whose claim was taken over before it recorded the call. */
-  lost: string[];
+type Told = 'charged' | 'voided';
+/** The calls planned for a claimed message. */
+interface Plan {
+  state: BillingView;
+  calls: BillingCall[];
 }
 
 /**
@@ -104,11 +106,13 @@ interface ClaimedCalls {
  *    (one conditional UPDATE with an expiring claim, so a crashed worker does not block them forever; its
  *    RETURNING is the re-read under the claim), the sink is called, what it was told is recorded and the
  *    claims are released. A message found held is waited for and looked at again: the holder may be telling
- *    the sink a decision made before our facts. A claim that ran out (a crashed worker, or a call slower
- *    than the claim) leaves the sink possibly one unrecorded call ahead: whoever takes the message over
- *    makes the call that reaches the decision from either state (`convergingCall`), and a worker whose call
- *    returned after its message was taken over makes that call again, so the last call the sink gets is
- *    made after every earlier one returned.
+ *    the sink a decision made before our facts.
+ * 3. What the sink was told is recorded as not known (`notified` = `calling`) before the calls, and replaced
+ *    by what it was told only when every call for the message returned: a worker that dies, or whose call
+ *    throws (perhaps after it took effect, as a client timeout does), leaves the message so. A worker whose
+ *    calls returned after the message was taken over (its claim ran out) records `unknown`, which the new
+ *    holder's release keeps. A message not known is brought to its decision by calls that reach it from any
+ *    state of the sink (`billingCalls`), whoever handles it next.
  */
 @Injectable()
 export class NetcoreBillingDecider {
@@ -154,27 +158,31 @@ export class NetcoreBillingDecider {
     const now = Date.now();
     const held: BillingView[] = [];
     const due = new Map<BillingCall, BillingView[]>();
+    const told = new Map<Told, string[]>();
     for (const state of states) {
       if (isHeld(state, now)) {
         held.push(state);
         continue;
       }
-      const call = billingCall(state.notified, decideBilling(state));
-      if (call) due.set(call, [...(due.get(call) ?? []), state]);
+      const calls = callsFor(state, claimRanOut(state, now));
+      if (!calls.length) continue;
+      for (const call of calls) due.set(call, [...(due.get(call) ?? []), state]);
+      const after = notifiedAfter(calls[calls.length - 1]);
+      told.set(after, [...(told.get(after) ?? []), state.ncmessageId]);
     }
+    // In this order: a message not known gets its charge before its restore.
     yield* ledger.chargeStatements((due.get('charge') ?? []).map((state) => this.charge(state)));
     yield* ledger.voidStatements((due.get('void') ?? []).map((state) => this.voided(state)));
     yield* ledger.restoreStatements((due.get('restore') ?? []).map((state) => this.restored(state)));
-    const told = new Map<NetcoreBillingNotified, string[]>();
-    for (const [call, called] of due) {
-      const after = notifiedAfter(call);
-      told.set(after, [...(told.get(after) ?? []), ...called.map((state) => state.ncmessageId)]);
-    }
     const t = this.table();
     for (const [notified, ids] of told) {
       for (let i = 0; i < ids.length; i += MAX_KEYS_PER_STATEMENT) {
         const chunk = ids.slice(i, i + MAX_KEYS_PER_STATEMENT);
-        yield sqlStatement(this.dataSource, (p) => `UPDATE ${t} SET "notified" = ${p(notified)} WHERE "ncmessage_id" IN (${p.list(chunk)})`);
+        // A claim that ran out (a worker of a host's sink, before the ledger) is done with.
+        yield sqlStatement(
+          this.dataSource,
+          (p) => `UPDATE ${t} SET "notified" = ${p(notified)}, "claim_token" = NULL, "claimed_until" = NULL WHERE "ncmessage_id" IN (${p.list(chunk)})`,
+        );
       }
     }
     return held;
@@ -183,69 +191,101 @@ export class NetcoreBillingDecider {
   /** Returns once the sink is up to date with every fact committed before the call, for each of `states`. */
   async settle(states: readonly BillingView[]): Promise<void> {
     const now = Date.now();
-    const uncertain = new Set(states.filter((s) => lostClaim(s, now)).map((s) => s.ncmessageId));
-    const due = states.filter((s) => !isHeld(s, now) && callFor(s, uncertain.has(s.ncmessageId)));
+    const ranOut = new Set(states.filter((s) => claimRanOut(s, now)).map((s) => s.ncmessageId));
+    const due = states.filter((s) => !isHeld(s, now) && callsFor(s, ranOut.has(s.ncmessageId)).length);
     const held = states.filter((s) => isHeld(s, now));
-    const { missed, lost } = due.length ? await this.callClaimed(due.map((s) => s.ncmessageId), uncertain) : { missed: [], lost: [] };
-    for (const ncmessageId of [...missed, ...held.map((s) => s.ncmessageId)]) await this.settleOne(ncmessageId);
-    for (const ncmessageId of lost) await this.settleOne(ncmessageId, true);
+    const again = due.length ? await this.callClaimed(due.map((s) => s.ncmessageId), ranOut) : [];
+    for (const ncmessageId of [...again, ...held.map((s) => s.ncmessageId)]) await this.settleOne(ncmessageId);
   }
 
   /**
-   * Claims what it can of `ncmessageIds`, brings the sink up to date for those (`uncertain`: whatever a lost
-   * claim's holder told it), releases; answers those it could not claim and those it lost.
+   * Claims what it can of `ncmessageIds`, brings the sink up to date for those (`ranOut`: messages whose
+   * earlier claim ran out, so not known), releases. Answers the messages to look at again: those another
+   * worker held, and those taken over while this worker was calling the sink for them.
    */
-  private async callClaimed(ncmessageIds: string[], uncertain: ReadonlySet<string>): Promise<ClaimedCalls> {
+  private async callClaimed(ncmessageIds: string[], ranOut: ReadonlySet<string>): Promise<string[]> {
     const token = randomUUID();
     const now = Date.now();
     const claim = this.orderedUpdate(
       (p) => `"claim_token" = ${p(token)}, "claimed_until" = ${p(now + CLAIM_MS)}`,
       (p) => `"ncmessage_id" IN (${p.list(ncmessageIds)}) AND ("claimed_until" IS NULL OR "claimed_until" < ${p(now)})`,
-      { skipLocked: true, returning: true },
+      { skipLocked: true, returning: RETURNING },
     );
     const [rows] = await runSqlStatements(this.dataSource, [claim]);
     const claimed = rows.map(fromRaw);
-    const told = new Map<NetcoreBillingNotified, string[]>();
-    let released: Set<string>;
+    const plans = claimed.flatMap((state): Plan[] => {
+      const calls = callsFor(state, ranOut.has(state.ncmessageId));
+      return calls.length ? [{ state, calls }] : [];
+    });
+    const told = new Map<string, Told>();
+    const attempted = new Set<string>();
+    let lost: string[] = [];
     try {
-      const calls = claimed.flatMap((state) => {
-        const call = callFor(state, uncertain.has(state.ncmessageId));
-        return call ? [{ call, state }] : [];
-      });
-      // Calls of one kind go together when the sink takes them together (chargeMany, voidMany, restoreMany).
-      const together = new Set<BillingCall>();
-      for (const kind of ['charge', 'void', 'restore'] as const) {
-        const states = calls.filter((c) => c.call === kind).map((c) => c.state);
-        if (states.length < 2 || !(await this.callMany(kind, states))) continue;
-        together.add(kind);
-        const after = notifiedAfter(kind);
-        told.set(after, [...(told.get(after) ?? []), ...states.map((state) => state.ncmessageId)]);
+      if (plans.length) {
+        await runSqlStatements(this.dataSource, [this.markCalling(token, plans.map((plan) => plan.state.ncmessageId))]);
+        await this.makeCalls(token, plans, told, attempted);
       }
-      let current = new Map(claimed.map((state) => [state.ncmessageId, state]));
-      let renewedAt = now;
-      for (const { call: planned, state } of calls) {
-        if (together.has(planned)) continue;
+    } finally {
+      // A message whose calls were not all made stays `calling`, unless none was made and it was known before.
+      const outcome = new Map<string, NetcoreBillingNotified>(told);
+      for (const { state } of plans) {
+        const untouched = !attempted.has(state.ncmessageId) && !ranOut.has(state.ncmessageId) && !isUncertain(state.notified);
+        if (untouched) outcome.set(state.ncmessageId, state.notified);
+      }
+      const released = await this.release(token, claimed.map((c) => c.ncmessageId), outcome);
+      lost = [...attempted].filter((id) => !released.has(id));
+      if (lost.length) {
+        // The new holder may have told the sink its decision before these calls landed: not known any more.
+        this.logger.warn(
+          `Billing sink call(s) for ${lost.length} message(s) outlasted their ${CLAIM_MS / 1000} s claim and the messages were taken over; they will be brought to their decision again`,
+        );
+        await runSqlStatements(this.dataSource, [this.orderedUpdate((p) => `"notified" = ${p('unknown')}`, (p) => `"ncmessage_id" IN (${p.list(lost)})`)]);
+      }
+    }
+    const got = new Set(claimed.map((s) => s.ncmessageId));
+    return [...ncmessageIds.filter((id) => !got.has(id)), ...lost];
+  }
+
+  /**
+   * Makes the planned calls, kind by kind (charges, voids, restores: a message's calls keep their order), a
+   * kind's calls in one when the sink takes them together. A message's `told` is set once all its calls
+   * returned; `attempted` holds every message a call was made for.
+   */
+  private async makeCalls(token: string, plans: Plan[], told: Map<string, Told>, attempted: Set<string>): Promise<void> {
+    let current = new Map(plans.map((plan) => [plan.state.ncmessageId, plan.state]));
+    let renewedAt = Date.now();
+    const done = (plan: Plan, call: BillingCall) => {
+      if (plan.calls[plan.calls.length - 1] === call) told.set(plan.state.ncmessageId, notifiedAfter(call));
+    };
+    for (const kind of ['charge', 'void', 'restore'] as const) {
+      const due = plans.filter((plan) => plan.calls.includes(kind) && current.has(plan.state.ncmessageId));
+      if (due.length > 1 && this.takesMany(kind)) {
+        for (const plan of due) attempted.add(plan.state.ncmessageId);
+        await this.callMany(kind, due.map((plan) => current.get(plan.state.ncmessageId)!));
+        for (const plan of due) done(plan, kind);
+        continue;
+      }
+      for (const plan of due) {
         if (Date.now() - renewedAt > CLAIM_MS / 3) {
           // Calls one by one can outlast the claim: renew it, re-read, and skip messages taken over meanwhile.
           current = await this.renew(token, [...current.keys()]);
           renewedAt = Date.now();
         }
-        const fresh = current.get(state.ncmessageId);
-        const call = fresh && callFor(fresh, uncertain.has(fresh.ncmessageId));
-        if (!fresh || !call) continue;
-        await this.call(call, fresh);
-        const after = notifiedAfter(call);
-        told.set(after, [...(told.get(after) ?? []), fresh.ncmessageId]);
+        const fresh = current.get(plan.state.ncmessageId);
+        if (!fresh) continue;
+        attempted.add(fresh.ncmessageId);
+        await this.call(kind, fresh);
+        done(plan, kind);
       }
-    } finally {
-      released = await this.release(token, claimed.map((c) => c.ncmessageId), told);
     }
-    const got = new Set(claimed.map((s) => s.ncmessageId));
-    const lost = [...told.values()].flat().filter((id) => !released.has(id));
-    if (lost.length) {
-      this.logger.warn(`Billing sink call(s) for ${lost.length} message(s) outlasted their ${CLAIM_MS / 1000} s claim and were taken over; making the call that reaches each decision again`);
-    }
-    return { missed: ncmessageIds.filter((id) => !got.has(id)), lost };
+  }
+
+  /** Records the claimed `ncmessageIds` as not known to the sink until their calls return (see the class). */
+  private markCalling(token: string, ncmessageIds: string[]): SqlStatement {
+    return this.orderedUpdate(
+      (p) => `"notified" = ${p('calling')}`,
+      (p) => `"ncmessage_id" IN (${p.list(ncmessageIds)}) AND "claim_token" = ${p(token)}`,
+    );
   }
 
   /** Extends the claim on the rows it still holds; answers their current state. */
@@ -253,26 +293,31 @@ export class NetcoreBillingDecider {
     const renew = this.orderedUpdate(
       (p) => `"claimed_until" = ${p(Date.now() + CLAIM_MS)}`,
       (p) => `"ncmessage_id" IN (${p.list(ncmessageIds)}) AND "claim_token" = ${p(token)}`,
-      { returning: true },
+      { returning: RETURNING },
     );
     const [rows] = await runSqlStatements(this.dataSource, [renew]);
     return new Map(rows.map((row) => [String(row.ncmessage_id), fromRaw(row)]));
   }
 
   /**
-   * Records what the sink was told and lets the claims go: one statement, by primary key. Answers the messages
-   * released, i.e. still held under `token`.
+   * Records what the sink was told (`outcome`, over `calling` only: an `unknown` recorded meanwhile by a worker
+   * whose calls landed late stays) and lets the claims go: one statement, by primary key. Answers the
+   * messages released, i.e. still held under `token`.
    */
-  private async release(token: string, claimed: readonly string[], told: Map<NetcoreBillingNotified, string[]>): Promise<Set<string>> {
+  private async release(token: string, claimed: readonly string[], outcome: ReadonlyMap<string, NetcoreBillingNotified>): Promise<Set<string>> {
     if (!claimed.length) return new Set();
     const t = this.table();
+    const byOutcome = new Map<NetcoreBillingNotified, string[]>();
+    for (const [id, after] of outcome) byOutcome.set(after, [...(byOutcome.get(after) ?? []), id]);
     const release = this.orderedUpdate(
       (p) => {
-        const cases = [...told].map(([notified, ids]) => `WHEN ${t}."ncmessage_id" IN (${p.list(ids)}) THEN ${p(notified)} `).join('');
+        const cases = [...byOutcome]
+          .map(([notified, ids]) => `WHEN ${t}."notified" = ${p('calling')} AND ${t}."ncmessage_id" IN (${p.list(ids)}) THEN ${p(notified)} `)
+          .join('');
         return `${cases ? `"notified" = CASE ${cases}ELSE ${t}."notified" END, ` : ''}"claim_token" = NULL, "claimed_until" = NULL`;
       },
       (p) => `"ncmessage_id" IN (${p.list(claimed)}) AND "claim_token" = ${p(token)}`,
-      { returning: true },
+      { returning: '"ncmessage_id"' },
     );
     const [rows] = await runSqlStatements(this.dataSource, [release]);
     return new Set(rows.map((row) => String(row.ncmessage_id)));
@@ -286,40 +331,34 @@ export class NetcoreBillingDecider {
   private orderedUpdate(
     set: (p: Bind) => string,
     where: (p: Bind) => string,
-    { skipLocked = false, returning = false }: { skipLocked?: boolean; returning?: boolean } = {},
+    { skipLocked = false, returning }: { skipLocked?: boolean; returning?: string } = {},
   ): SqlStatement {
     const t = this.table();
     return sqlStatement(this.dataSource, (p) => {
       if (this.dataSource.options.type !== 'postgres') {
         const assignments = set(p);
-        return `UPDATE ${t} SET ${assignments} WHERE ${where(p)}${returning ? ` RETURNING ${RETURNING}` : ''}`;
+        return `UPDATE ${t} SET ${assignments} WHERE ${where(p)}${returning ? ` RETURNING ${returning}` : ''}`;
       }
       const locked =
         `WITH locked AS MATERIALIZED (SELECT "ncmessage_id" FROM ${t} WHERE ${where(p)} ` +
         `ORDER BY "ncmessage_id" COLLATE "C" FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}) `;
       // The locked keys as an array, matched by primary key: no join the planner could run as a nested loop.
-      return (
-        `${locked}UPDATE ${t} SET ${set(p)} WHERE ${t}."ncmessage_id" = ANY(ARRAY(SELECT "ncmessage_id" FROM locked))` +
-        (returning ? ` RETURNING ${RETURNING}` : '')
-      );
+      return `${locked}UPDATE ${t} SET ${set(p)} WHERE ${t}."ncmessage_id" = ANY(ARRAY(SELECT "ncmessage_id" FROM locked))` + (returning ? ` RETURNING ${returning}` : '');
     });
   }
 
-  /**
-   * One message, waiting out another worker's claim (rare: two workers on one message at once). `uncertain`:
-   * this worker's own call may have reached the sink after the call of whoever took the message over.
-   */
-  private async settleOne(ncmessageId: string, uncertain = false): Promise<void> {
-    const giveUpAt = Date.now() + CLAIM_MS + 5_000;
+  /** One message, waiting out another worker's claim (rare: two workers on one message at once). */
+  private async settleOne(ncmessageId: string): Promise<void> {
+    let giveUpAt = Date.now() + CLAIM_MS + 5_000;
     for (;;) {
       const state = fromStored(await this.dataSource.getRepository(NetcoreBillingState).findOneByOrFail({ ncmessageId }));
       const now = Date.now();
       if (!isHeld(state, now)) {
-        const unsure = uncertain || lostClaim(state, now);
-        if (!callFor(state, unsure)) return;
-        const { missed, lost } = await this.callClaimed([ncmessageId], unsure ? new Set([ncmessageId]) : new Set());
-        if (lost.length) uncertain = true;
-        else if (!missed.length) return;
+        const ranOut = claimRanOut(state, now);
+        if (!callsFor(state, ranOut).length) return;
+        if (!(await this.callClaimed([ncmessageId], ranOut ? new Set([ncmessageId]) : new Set())).length) return;
+        // Taken over while this worker called: wait for the new holder as long as a claim may last.
+        giveUpAt = Date.now() + CLAIM_MS + 5_000;
       }
       if (Date.now() > giveUpAt) {
         throw new Error(`billing of message ${ncmessageId} is still claimed by another worker; the event will be retried`);
@@ -357,14 +396,17 @@ export class NetcoreBillingDecider {
     }
   }
 
-  /** One call for several messages, when the sink has the method for it; false when it has not. */
-  private async callMany(call: BillingCall, states: BillingView[]): Promise<boolean> {
+  /** Whether the sink has the method for several calls of `call`'s kind at once. */
+  private takesMany(call: BillingCall): boolean {
     const { chargeMany, voidMany, restoreMany } = this.sink;
-    if (call === 'charge' && chargeMany) await chargeMany.call(this.sink, states.map((s) => this.charge(s)));
-    else if (call === 'void' && voidMany) await voidMany.call(this.sink, states.map((s) => this.voided(s)));
-    else if (call === 'restore' && restoreMany) await restoreMany.call(this.sink, states.map((s) => this.restored(s)));
-    else return false;
-    return true;
+    return Boolean(call === 'charge' ? chargeMany : call === 'void' ? voidMany : restoreMany);
+  }
+
+  /** One call for several messages (see `takesMany`). */
+  private async callMany(call: BillingCall, states: BillingView[]): Promise<void> {
+    if (call === 'charge') await this.sink.chargeMany!(states.map((s) => this.charge(s)));
+    else if (call === 'void') await this.sink.voidMany!(states.map((s) => this.voided(s)));
+    else await this.sink.restoreMany!(states.map((s) => this.restored(s)));
   }
 
   private table(): string {

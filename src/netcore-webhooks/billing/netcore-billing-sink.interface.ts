@@ -26,12 +26,13 @@ export interface NetcoreBillingRestore {
 
 /**
  * Where billing decisions go. The module decides (one charge per message, void on failure, restore on a
- * later delivery) and calls the sink once per decision; after a crash between the call and its
- * bookkeeping the same call can come again, so implementations must be idempotent per `ncmessageId`.
- * When a worker's 30 s claim on a message runs out (it crashed, or a call took longer), the module cannot
- * know whether that worker's call reached the sink, and makes the call that brings the sink to the decision
- * from either state: `void` may then come for a message never charged, and `restore` for a charge never
- * voided; both must do nothing then. A call that throws is retried with its event.
+ * later delivery) and calls the sink once per decision. When it cannot know whether a call took effect (the
+ * call threw, perhaps after taking effect as a client timeout does; the worker died; or the call outlasted
+ * the worker's 30 s claim on the message), it makes the calls that reach the decision from any state: a
+ * `charge` then a `restore` for a charge, a `void` for a void. So each call must be idempotent per
+ * `ncmessageId` and do nothing where it does not apply: a `charge` of a message already charged or voided,
+ * a `void` of a message never charged, a `restore` of a charge never voided. A call that throws is retried
+ * with its event.
  */
 export interface NetcoreBillingSink {
   charge(charge: NetcoreBillingCharge): Promise<void>;
