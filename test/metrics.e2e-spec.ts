@@ -51,6 +51,14 @@ describe.each(DATABASES)('Prometheus metrics (%s)', (kind) => {
     expect(await histogramCount(registry, 'netcore_webhooks_dispatch_latency_seconds', { outcome: 'processed' })).toBe(1);
   });
 
+  it('counts the invalid fields left out of accepted failed, delivered and read events, by status and field', async () => {
+    const read = { ...buildDeliveryStatus({ status: 'read' }), pricing: { billable: 'yes' }, status_remark: 42 };
+    await postSigned(t.app, buildWebhookPayload(read as never)).expect(200, { accepted: 1, duplicates: 0, rejected: 0 });
+    await t.settle();
+    expect(await value(registry, 'netcore_webhooks_fields_left_out_total', { status: 'read', field: 'pricing' })).toBe(1);
+    expect(await value(registry, 'netcore_webhooks_fields_left_out_total', { status: 'read', field: 'status_remark' })).toBe(1);
+  });
+
   it('counts requests refused as a whole by reason, and signature failures', async () => {
     const before = await value(registry, 'netcore_webhooks_events_received_total');
     const body = JSON.stringify(buildWebhookPayload(buildDeliveryStatus()));

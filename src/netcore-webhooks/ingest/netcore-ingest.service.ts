@@ -39,7 +39,7 @@ export class NetcoreIngestService {
     const rejectedByFingerprint = new Map<string, NetcoreDeadLetter>();
     let duplicates = 0;
     let rejectedCount = 0;
-    const leftOut: { fields: readonly string[]; payload: string }[] = [];
+    const leftOut: { status: string; fields: readonly string[]; payload: string }[] = [];
 
     for (const raw of items) {
       const payload = JSON.stringify(raw);
@@ -74,7 +74,7 @@ export class NetcoreIngestService {
         processedAt: null,
       } satisfies NetcoreWebhookEvent);
       byKey.set(key, { row, raw: raw as Record<string, unknown>, repeats: 0 });
-      if (result.ignoredFields.length) leftOut.push({ fields: result.ignoredFields, payload });
+      if (result.ignoredFields.length) leftOut.push({ status: result.item.status, fields: result.ignoredFields, payload });
     }
 
     // Claimed as they are inserted: this request dispatches them, no other instance's sweep may meanwhile.
@@ -109,7 +109,8 @@ export class NetcoreIngestService {
     for (const dead of rejected) {
       this.logger.warn(`Rejected item (stored as dead letter ${dead.id}): ${dead.errors} payload=${truncateForLog(dead.payload)}`);
     }
-    for (const { fields, payload } of leftOut) {
+    for (const { status, fields, payload } of leftOut) {
+      this.metrics?.fieldsLeftOutOf(status, fields);
       this.logger.warn(
         `Accepted an item without its invalid ${fields.join(', ')} (a failure or delivery counts whatever else it carries; pricing left out cannot charge): payload=${truncateForLog(payload)}`,
       );

@@ -27,6 +27,7 @@ export class NetcoreWebhooksMetrics {
   private readonly signatureFailures: Counter;
   private readonly processingFailures: Counter<'status'>;
   private readonly deadLetters: Counter<'reason'>;
+  private readonly fieldsLeftOut: Counter<'status' | 'field'>;
   private readonly ackLatency: Histogram;
   private readonly dispatchLatency: Histogram<'outcome'>;
   private readonly batchLatency: Histogram;
@@ -52,6 +53,11 @@ export class NetcoreWebhooksMetrics {
     this.signatureFailures = counter('signature_failures_total', 'Requests whose signature (or token) was missing, malformed, wrong or out of its time window');
     this.processingFailures = counter('processing_failures_total', 'Listener failures while dispatching an event', ['status']);
     this.deadLetters = counter('dead_letters_total', 'Items and events moved to the dead letters', ['reason']);
+    this.fieldsLeftOut = counter(
+      'fields_left_out_total',
+      'Invalid fields left out of accepted failed, delivered and read events (pricing left out cannot charge)',
+      ['status', 'field'],
+    );
     this.ackLatency = histogram('ack_latency_seconds', 'Time to validate and store a batch before answering 200');
     this.dispatchLatency = histogram('dispatch_latency_seconds', "Time to run the host's listeners of one event", ['outcome']);
     this.batchLatency = histogram('batch_processing_seconds', 'Time to write message state, billing and analytics for one batch of events');
@@ -68,6 +74,11 @@ export class NetcoreWebhooksMetrics {
       this.deadLetters.inc({ reason: 'validation' }, result.rejected);
     }
     this.ackLatency.observe(ms / 1000);
+  }
+
+  /** An accepted event's invalid fields, left out of it. */
+  fieldsLeftOutOf(status: string, fields: readonly string[]): void {
+    for (const field of fields) this.fieldsLeftOut.inc({ status, field });
   }
 
   requestRejected(reason: NetcoreRequestRejectionReason): void {
