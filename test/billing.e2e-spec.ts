@@ -35,6 +35,27 @@ function redeliver(t: TestApp, item: NetcoreDeliveryStatusItem): Promise<void> {
   return processAgain(t.app, { ncmessageId: item.ncmessage_id, status: item.status });
 }
 
+/**
+ * The billing row a worker of an earlier version leaves when it dies holding a message it was to charge (it
+ * did not mark it `calling`): `notified` still `none`, its claim run out. Whether it called the sink is not known.
+ */
+async function insertCrashedWorkerState(t: TestApp, ncmessageId: string): Promise<void> {
+  await t.app.get(DataSource).getRepository(NetcoreBillingState).insert({
+    ncmessageId,
+    billableAt: new Date(AT.sent * 1000),
+    category: 'marketing',
+    pricingModel: 'PMP',
+    pricingType: 'regular',
+    failedAt: null,
+    failureReason: null,
+    deliveredAt: null,
+    notified: 'none',
+    claimToken: 'crashed-worker',
+    claimedUntil: new Date(Date.now() - 1000),
+    updatedAt: new Date(),
+  });
+}
+
 describe.each(DATABASES)('billing with the default ledger (%s)', (kind) => {
   let t: TestApp;
   beforeAll(async () => {
@@ -367,21 +388,7 @@ describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => 
   it('takes over the sink call of a worker that crashed while holding a message (its claim expired)', async () => {
     const [sent, delivered] = lifecycle(['sent', 'delivered']);
     const states = t.app.get(DataSource).getRepository(NetcoreBillingState);
-    // What a worker leaves behind when it dies after claiming, before calling the sink.
-    await states.insert({
-      ncmessageId: sent.ncmessage_id,
-      billableAt: new Date(AT.sent * 1000),
-      category: 'marketing',
-      pricingModel: 'PMP',
-      pricingType: 'regular',
-      failedAt: null,
-      failureReason: null,
-      deliveredAt: null,
-      notified: 'none',
-      claimToken: 'crashed-worker',
-      claimedUntil: new Date(Date.now() - 1000),
-      updatedAt: new Date(),
-    });
+    await insertCrashedWorkerState(t, sent.ncmessage_id);
     await deliverOneByOne(t, [delivered]);
     // Not known whether its charge took effect: charged, and restored (a no-op on a charge never voided).
     expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge', 'restore']);
@@ -416,7 +423,8 @@ describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => 
       expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['void', 'charge', 'void']);
       expect(sink.billedFor(sent.ncmessage_id)).toBe(false);
       const state = await t.app.get(DataSource).getRepository(NetcoreBillingState).findOneByOrFail({ ncmessageId: sent.ncmessage_id });
-      expect(state).toMatchObject({ notified: 'voided', claimToken: null });
+      // Voided without knowing whether there was a charge: no standing charge, maybe never one.
+      expect(state).toMatchObject({ notified: 'uncharged', claimToken: null });
     });
 
     it('restores the charge when a delivery is processed during a slow void', async () => {
@@ -462,7 +470,21 @@ describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => 
     await deliverOneByOne(t, [failed]);
     expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge', 'void']);
     expect(sink.billedFor(sent.ncmessage_id)).toBe(false);
-    expect(await states.findOneByOrFail({ ncmessageId: sent.ncmessage_id })).toMatchObject({ notified: 'voided' });
+    expect(await states.findOneByOrFail({ ncmessageId: sent.ncmessage_id })).toMatchObject({ notified: 'uncharged' });
+  });
+
+  it('charges a message whose charge threw before taking effect, when a failure and then a delivery follow', async () => {
+    const [sent, failed, delivered] = lifecycle(['sent', 'failed', 'delivered']);
+    sink.failNext = 1;
+    await deliverOneByOne(t, [sent]); // the host was down: nothing charged, not known
+    await deliverOneByOne(t, [failed]); // voids, not knowing whether there was a charge
+    await deliverOneByOne(t, [delivered]);
+    expect(sink.callsFor(sent.ncmessage_id)).toEqual([
+      { call: 'void', args: expect.objectContaining({ ncmessageId: sent.ncmessage_id }) },
+      { call: 'charge', args: expect.objectContaining({ ncmessageId: sent.ncmessage_id }) },
+      { call: 'restore', args: { ncmessageId: sent.ncmessage_id, deliveredAt: new Date(AT.delivered * 1000) } },
+    ]);
+    expect(sink.billedFor(sent.ncmessage_id)).toBe(true);
   });
 
   it('restores the charge when a delivery follows two workers that each called and failed to record it', async () => {
@@ -480,24 +502,11 @@ describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => 
     const [sent, failed] = lifecycle(['sent', 'failed']);
     const states = t.app.get(DataSource).getRepository(NetcoreBillingState);
     // The worker claimed the message, told the sink charge(), and died before recording it.
-    await states.insert({
-      ncmessageId: sent.ncmessage_id,
-      billableAt: new Date(AT.sent * 1000),
-      category: 'marketing',
-      pricingModel: 'PMP',
-      pricingType: 'regular',
-      failedAt: null,
-      failureReason: null,
-      deliveredAt: null,
-      notified: 'none',
-      claimToken: 'crashed-worker',
-      claimedUntil: new Date(Date.now() - 1000),
-      updatedAt: new Date(),
-    });
+    await insertCrashedWorkerState(t, sent.ncmessage_id);
     await sink.charge({ ncmessageId: sent.ncmessage_id, category: 'marketing', pricingModel: 'PMP', pricingType: 'regular', chargedAt: new Date(AT.sent * 1000) });
     await deliverOneByOne(t, [failed]);
     expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge', 'void']);
-    expect(await states.findOneByOrFail({ ncmessageId: sent.ncmessage_id })).toMatchObject({ notified: 'voided', claimToken: null });
+    expect(await states.findOneByOrFail({ ncmessageId: sent.ncmessage_id })).toMatchObject({ notified: 'uncharged', claimToken: null });
   });
 
   it('renews its claims during a long run of sink calls and skips a message another worker took over meanwhile', async () => {
@@ -567,8 +576,8 @@ describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => 
     expect(sink.callsFor(sent.ncmessage_id)).toEqual([]);
     await redeliver(t, sent);
     await redeliver(t, sent);
-    // The failed call may have taken effect: charged, then restored (a no-op on a charge never voided), once.
-    expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge', 'restore']);
+    // The failed call threw: charged when retried (a no-op had it taken effect), and once known, not again.
+    expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge']);
   });
 });
 

@@ -54,6 +54,7 @@ describe.each(DATABASES)('Prometheus metrics (%s)', (kind) => {
   it('counts the invalid fields left out of accepted failed, delivered and read events, by status and field', async () => {
     const read = { ...buildDeliveryStatus({ status: 'read' }), pricing: { billable: 'yes' }, status_remark: 42 };
     await postSigned(t.app, buildWebhookPayload(read as never)).expect(200, { accepted: 1, duplicates: 0, rejected: 0 });
+    await postSigned(t.app, buildWebhookPayload(read as never)).expect(200, { accepted: 0, duplicates: 1, rejected: 0 }); // not again
     await t.settle();
     expect(await value(registry, 'netcore_webhooks_fields_left_out_total', { status: 'read', field: 'pricing' })).toBe(1);
     expect(await value(registry, 'netcore_webhooks_fields_left_out_total', { status: 'read', field: 'status_remark' })).toBe(1);

@@ -35,16 +35,31 @@ export function isUncertain(notified: NetcoreBillingNotified): notified is 'call
   return notified === 'calling' || notified === 'unknown';
 }
 
+/** The calls due for a message, in order, and what the sink holds once they all returned. */
+export interface BillingPlan {
+  calls: BillingCall[];
+  after: NetcoreBillingNotified;
+}
+
 /**
- * The calls due, in order. With what the sink was told not known for certain (`uncertain`, or a `notified`
- * that says so), the calls that reach the decision from any state of the sink: `charge` then `restore` for a
- * charge (a charge does nothing to a voided message, a restore nothing to a charged one), `void` for a void
- * (nothing to a message never charged). The sink contract asks exactly that of each call.
+ * The calls that bring the sink to the decision. When what it was told is not known for certain (`uncertain`,
+ * or a `notified` that says so), they reach it from any state of the sink, as the sink contract lets them (a
+ * charge does nothing to a charged or voided message, a void nothing to one never charged, a restore nothing
+ * to a charge never voided):
+ * - to charge: `charge`, then `restore` if the message was ever delivered (without a delivery the decision
+ *   never was a void: facts only grow, so no void was ever made);
+ * - to void: `void`, after which the sink holds no standing charge, but may never have had one: `uncharged`.
+ * `uncharged` is charged again the same way (charge, then restore).
  */
-export function billingCalls(notified: NetcoreBillingNotified, decision: BillingDecision, uncertain = false): BillingCall[] {
-  if (uncertain || isUncertain(notified)) return decision === 'charged' ? ['charge', 'restore'] : decision === 'voided' ? ['void'] : [];
+export function billingPlan(notified: NetcoreBillingNotified, facts: BillingFacts, uncertain = false): BillingPlan | null {
+  const decision = decideBilling(facts);
+  if (uncertain || isUncertain(notified) || notified === 'uncharged') {
+    if (decision === 'charged') return { calls: facts.deliveredAt ? ['charge', 'restore'] : ['charge'], after: 'charged' };
+    if (decision === 'voided' && notified !== 'uncharged') return { calls: ['void'], after: 'uncharged' };
+    return null;
+  }
   const call = billingCall(notified, decision);
-  return call ? [call] : [];
+  return call ? { calls: [call], after: notifiedAfter(call) } : null;
 }
 
 /** What the sink knows after `call`. */

@@ -12,7 +12,7 @@ import { upsertRounds } from '../database/upsert-rounds';
 import { NetcoreBillingState, type NetcoreBillingNotified } from '../entities/netcore-billing-state.entity';
 import type { NetcoreMessageEvent } from '../events/netcore-message.event';
 import { asDefaultSink } from '../netcore-sink-provider';
-import { billingCalls, decideBilling, isUncertain, notifiedAfter, type BillingCall } from './billing-decision';
+import { billingPlan, isUncertain, type BillingCall, type BillingPlan } from './billing-decision';
 import { NetcoreBillingSink, type NetcoreBillingCharge, type NetcoreBillingRestore, type NetcoreBillingVoid } from './netcore-billing-sink.interface';
 import { TypeOrmBillingSink } from './typeorm-billing.sink';
 
@@ -83,14 +83,19 @@ const isHeld = (state: BillingView, now: number) => state.claimedUntil !== null 
  * messages `calling` before it calls, but one of an earlier version did not: such a message counts as not known.
  */
 const claimRanOut = (state: BillingView, now: number) => state.claimedUntil !== null && state.claimedUntil.getTime() < now;
-/** The sink calls due for `state`, in order (see `billingCalls`). */
-const callsFor = (state: BillingView, uncertain: boolean) => billingCalls(state.notified, decideBilling(state), uncertain);
+/** The sink calls due for `state`, in order, and what the sink then holds (see `billingPlan`). */
+const planFor = (state: BillingView, uncertain: boolean) => billingPlan(state.notified, state, uncertain);
 
-type Told = 'charged' | 'voided';
 /** The calls planned for a claimed message. */
-interface Plan {
+interface Plan extends BillingPlan {
   state: BillingView;
-  calls: BillingCall[];
+}
+
+interface ClaimedCalls {
+  /** Messages another worker held: not called. */
+  missed: string[];
+  /** Messages this worker called the sink for, taken over before it recorded what it told it. */
+  lost: string[];
 }
 
 /**
@@ -112,7 +117,7 @@ interface Plan {
  *    throws (perhaps after it took effect, as a client timeout does), leaves the message so. A worker whose
  *    calls returned after the message was taken over (its claim ran out) records `unknown`, which the new
  *    holder's release keeps. A message not known is brought to its decision by calls that reach it from any
- *    state of the sink (`billingCalls`), whoever handles it next.
+ *    state of the sink (`billingPlan`), whoever handles it next.
  */
 @Injectable()
 export class NetcoreBillingDecider {
@@ -158,17 +163,16 @@ export class NetcoreBillingDecider {
     const now = Date.now();
     const held: BillingView[] = [];
     const due = new Map<BillingCall, BillingView[]>();
-    const told = new Map<Told, string[]>();
+    const told = new Map<NetcoreBillingNotified, string[]>();
     for (const state of states) {
       if (isHeld(state, now)) {
         held.push(state);
         continue;
       }
-      const calls = callsFor(state, claimRanOut(state, now));
-      if (!calls.length) continue;
-      for (const call of calls) due.set(call, [...(due.get(call) ?? []), state]);
-      const after = notifiedAfter(calls[calls.length - 1]);
-      told.set(after, [...(told.get(after) ?? []), state.ncmessageId]);
+      const plan = planFor(state, claimRanOut(state, now));
+      if (!plan) continue;
+      for (const call of plan.calls) due.set(call, [...(due.get(call) ?? []), state]);
+      told.set(plan.after, [...(told.get(plan.after) ?? []), state.ncmessageId]);
     }
     // In this order: a message not known gets its charge before its restore.
     yield* ledger.chargeStatements((due.get('charge') ?? []).map((state) => this.charge(state)));
@@ -192,10 +196,11 @@ export class NetcoreBillingDecider {
   async settle(states: readonly BillingView[]): Promise<void> {
     const now = Date.now();
     const ranOut = new Set(states.filter((s) => claimRanOut(s, now)).map((s) => s.ncmessageId));
-    const due = states.filter((s) => !isHeld(s, now) && callsFor(s, ranOut.has(s.ncmessageId)).length);
+    const due = states.filter((s) => !isHeld(s, now) && planFor(s, ranOut.has(s.ncmessageId)));
     const held = states.filter((s) => isHeld(s, now));
-    const again = due.length ? await this.callClaimed(due.map((s) => s.ncmessageId), ranOut) : [];
-    for (const ncmessageId of [...again, ...held.map((s) => s.ncmessageId)]) await this.settleOne(ncmessageId);
+    const { missed, lost } = due.length ? await this.callClaimed(due.map((s) => s.ncmessageId), ranOut) : { missed: [], lost: [] };
+    // A message lost is recorded `unknown`: looked at again now, and by its event's retry if that fails.
+    for (const ncmessageId of [...lost, ...missed, ...held.map((s) => s.ncmessageId)]) await this.settleOne(ncmessageId);
   }
 
   /**
@@ -203,7 +208,7 @@ export class NetcoreBillingDecider {
    * earlier claim ran out, so not known), releases. Answers the messages to look at again: those another
    * worker held, and those taken over while this worker was calling the sink for them.
    */
-  private async callClaimed(ncmessageIds: string[], ranOut: ReadonlySet<string>): Promise<string[]> {
+  private async callClaimed(ncmessageIds: string[], ranOut: ReadonlySet<string>): Promise<ClaimedCalls> {
     const token = randomUUID();
     const now = Date.now();
     const claim = this.orderedUpdate(
@@ -214,16 +219,16 @@ export class NetcoreBillingDecider {
     const [rows] = await runSqlStatements(this.dataSource, [claim]);
     const claimed = rows.map(fromRaw);
     const plans = claimed.flatMap((state): Plan[] => {
-      const calls = callsFor(state, ranOut.has(state.ncmessageId));
-      return calls.length ? [{ state, calls }] : [];
+      const plan = planFor(state, ranOut.has(state.ncmessageId));
+      return plan ? [{ state, ...plan }] : [];
     });
-    const told = new Map<string, Told>();
+    const told = new Map<string, NetcoreBillingNotified>();
     const attempted = new Set<string>();
     let lost: string[] = [];
     try {
       if (plans.length) {
         await runSqlStatements(this.dataSource, [this.markCalling(token, plans.map((plan) => plan.state.ncmessageId))]);
-        await this.makeCalls(token, plans, told, attempted);
+        await this.makeCalls(token, claimed, plans, told, attempted);
       }
     } finally {
       // A message whose calls were not all made stays `calling`, unless none was made and it was known before.
@@ -243,7 +248,7 @@ export class NetcoreBillingDecider {
       }
     }
     const got = new Set(claimed.map((s) => s.ncmessageId));
-    return [...ncmessageIds.filter((id) => !got.has(id)), ...lost];
+    return { missed: ncmessageIds.filter((id) => !got.has(id)), lost };
   }
 
   /**
@@ -251,11 +256,18 @@ export class NetcoreBillingDecider {
    * kind's calls in one when the sink takes them together. A message's `told` is set once all its calls
    * returned; `attempted` holds every message a call was made for.
    */
-  private async makeCalls(token: string, plans: Plan[], told: Map<string, Told>, attempted: Set<string>): Promise<void> {
-    let current = new Map(plans.map((plan) => [plan.state.ncmessageId, plan.state]));
+  private async makeCalls(
+    token: string,
+    claimed: readonly BillingView[],
+    plans: Plan[],
+    told: Map<string, NetcoreBillingNotified>,
+    attempted: Set<string>,
+  ): Promise<void> {
+    // Every claimed message, planned or not: a renewal keeps all of them held until the release.
+    let current = new Map(claimed.map((state) => [state.ncmessageId, state]));
     let renewedAt = Date.now();
     const done = (plan: Plan, call: BillingCall) => {
-      if (plan.calls[plan.calls.length - 1] === call) told.set(plan.state.ncmessageId, notifiedAfter(call));
+      if (plan.calls[plan.calls.length - 1] === call) told.set(plan.state.ncmessageId, plan.after);
     };
     for (const kind of ['charge', 'void', 'restore'] as const) {
       const due = plans.filter((plan) => plan.calls.includes(kind) && current.has(plan.state.ncmessageId));
@@ -349,16 +361,19 @@ export class NetcoreBillingDecider {
 
   /** One message, waiting out another worker's claim (rare: two workers on one message at once). */
   private async settleOne(ncmessageId: string): Promise<void> {
-    let giveUpAt = Date.now() + CLAIM_MS + 5_000;
+    const giveUpAt = Date.now() + CLAIM_MS + 5_000;
     for (;;) {
       const state = fromStored(await this.dataSource.getRepository(NetcoreBillingState).findOneByOrFail({ ncmessageId }));
       const now = Date.now();
       if (!isHeld(state, now)) {
         const ranOut = claimRanOut(state, now);
-        if (!callsFor(state, ranOut).length) return;
-        if (!(await this.callClaimed([ncmessageId], ranOut ? new Set([ncmessageId]) : new Set())).length) return;
-        // Taken over while this worker called: wait for the new holder as long as a claim may last.
-        giveUpAt = Date.now() + CLAIM_MS + 5_000;
+        if (!planFor(state, ranOut)) return;
+        const { missed, lost } = await this.callClaimed([ncmessageId], ranOut ? new Set([ncmessageId]) : new Set());
+        if (lost.length) {
+          // Recorded `unknown`: the event's retry brings the sink to the decision (no endless wait here).
+          throw new Error(`a billing sink call for message ${ncmessageId} outlasted its claim again; the event will be retried`);
+        }
+        if (!missed.length) return;
       }
       if (Date.now() > giveUpAt) {
         throw new Error(`billing of message ${ncmessageId} is still claimed by another worker; the event will be retried`);

@@ -29,10 +29,10 @@ export interface NetcoreBillingRestore {
  * later delivery) and calls the sink once per decision. When it cannot know whether a call took effect (the
  * call threw, perhaps after taking effect as a client timeout does; the worker died; or the call outlasted
  * the worker's 30 s claim on the message), it makes the calls that reach the decision from any state: a
- * `charge` then a `restore` for a charge, a `void` for a void. So each call must be idempotent per
- * `ncmessageId` and do nothing where it does not apply: a `charge` of a message already charged or voided,
- * a `void` of a message never charged, a `restore` of a charge never voided. A call that throws is retried
- * with its event.
+ * `charge`, then a `restore` if the message was ever delivered, for a charge; a `void` for a void. So each
+ * call must be idempotent per `ncmessageId` and do nothing where it does not apply: a `charge` of a message
+ * already charged or voided, a `void` of a message never charged, a `restore` of a charge never voided. A
+ * call that throws is retried with its event.
  */
 export interface NetcoreBillingSink {
   charge(charge: NetcoreBillingCharge): Promise<void>;

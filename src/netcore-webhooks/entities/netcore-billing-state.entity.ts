@@ -2,12 +2,13 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { epochMs } from './epoch-ms.transformer';
 
 /**
- * What the billing sink has been told about a message: `none`, `charged` or `voided` for certain; or not known
- * for certain, `calling` (a worker is calling it, or was when it died or its call threw) or `unknown` (a
- * worker's call returned after another took the message over). Not known, the next worker makes the calls
- * that reach the decision from any state.
+ * What the billing sink has been told about a message: `none`, `charged` or `voided` for certain; `uncharged`
+ * (a void was made without knowing the state: no standing charge, but maybe never one); or not known,
+ * `calling` (a worker is calling it, or was when it died or its call threw) or `unknown` (a worker's call
+ * returned after another took the message over). Not known, the next worker makes the calls that reach the
+ * decision from any state.
  */
-export type NetcoreBillingNotified = 'none' | 'charged' | 'voided' | 'calling' | 'unknown';
+export type NetcoreBillingNotified = 'none' | 'charged' | 'voided' | 'uncharged' | 'calling' | 'unknown';
 
 /**
  * Billing facts of one message, folded from its events by an upsert whose clauses commute (first billable

@@ -1,7 +1,7 @@
 import { BadRequestException, Inject, Injectable, Logger, Optional, ServiceUnavailableException } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { isDataError } from '../database/is-data-error';
-import { validateDeliveryStatus } from '../dto/validate-delivery-status';
+import { ignoredFields, validateDeliveryStatus } from '../dto/validate-delivery-status';
 import { InboxClaimStore } from '../dispatch/inbox-claim.store';
 import { NetcoreEventDispatcher, type StoredEvent } from '../dispatch/netcore-event-dispatcher.service';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
@@ -39,7 +39,7 @@ export class NetcoreIngestService {
     const rejectedByFingerprint = new Map<string, NetcoreDeadLetter>();
     let duplicates = 0;
     let rejectedCount = 0;
-    const leftOut: { status: string; fields: readonly string[]; payload: string }[] = [];
+    const leftOut = new Map<unknown, { status: string; payload: string }>();
 
     for (const raw of items) {
       const payload = JSON.stringify(raw);
@@ -74,7 +74,7 @@ export class NetcoreIngestService {
         processedAt: null,
       } satisfies NetcoreWebhookEvent);
       byKey.set(key, { row, raw: raw as Record<string, unknown>, repeats: 0 });
-      if (result.ignoredFields.length) leftOut.push({ status: result.item.status, fields: result.ignoredFields, payload });
+      if (result.ignoredFields.length) leftOut.set(raw, { status: result.item.status, payload });
     }
 
     // Claimed as they are inserted: this request dispatches them, no other instance's sweep may meanwhile.
@@ -109,7 +109,13 @@ export class NetcoreIngestService {
     for (const dead of rejected) {
       this.logger.warn(`Rejected item (stored as dead letter ${dead.id}): ${dead.errors} payload=${truncateForLog(dead.payload)}`);
     }
-    for (const { status, fields, payload } of leftOut) {
+    for (const { raw } of leftOut.size ? stored : []) {
+      const item = leftOut.get(raw);
+      if (!item) continue;
+      const { status, payload } = item;
+      // As the event will be built: from the stored JSON (a value such as 1e999 is stored as null).
+      const fields = ignoredFields(JSON.parse(payload) as Record<string, unknown>);
+      if (!fields.length) continue;
       this.metrics?.fieldsLeftOutOf(status, fields);
       this.logger.warn(
         `Accepted an item without its invalid ${fields.join(', ')} (a failure or delivery counts whatever else it carries; pricing left out cannot charge): payload=${truncateForLog(payload)}`,
