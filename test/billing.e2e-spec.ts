@@ -487,6 +487,30 @@ describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => 
     expect(sink.billedFor(sent.ncmessage_id)).toBe(true);
   });
 
+  describe('when an event is processed again after its worker died', () => {
+    const afterCrash = (item: NetcoreDeliveryStatusItem) =>
+      processAgain(t.app, { ncmessageId: item.ncmessage_id, status: item.status }, { crashed: true });
+
+    it('charges again a message whose late void landed without being recorded', async () => {
+      const [sent, delivered] = lifecycle(['sent', 'delivered']);
+      await deliverOneByOne(t, [sent, delivered]);
+      // A worker's slow void landed, then it died before recording anything: the module says charged.
+      await sink.void({ ncmessageId: sent.ncmessage_id, reason: 'late', voidedAt: new Date(AT.sent * 1000) });
+      await afterCrash(delivered);
+      expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge', 'void', 'charge', 'restore']);
+      expect(sink.billedFor(sent.ncmessage_id)).toBe(true);
+    });
+
+    it('voids again a message whose late charge landed without being recorded', async () => {
+      const [sent, failed] = lifecycle(['sent', 'failed']);
+      await deliverOneByOne(t, [sent, failed]);
+      await sink.charge({ ncmessageId: sent.ncmessage_id, category: 'marketing', pricingModel: 'PMP', pricingType: 'regular', chargedAt: new Date(AT.sent * 1000) });
+      await afterCrash(failed);
+      expect(sink.callsFor(sent.ncmessage_id).map((c) => c.call)).toEqual(['charge', 'void', 'charge', 'void']);
+      expect(sink.billedFor(sent.ncmessage_id)).toBe(false);
+    });
+  });
+
   it('restores the charge when a delivery follows two workers that each called and failed to record it', async () => {
     const [sent, failed, delivered] = lifecycle(['sent', 'failed', 'delivered']);
     sink.failAfterNext = 1;
@@ -567,12 +591,14 @@ describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => 
 
   it('records the sink failure on the inbox row instead of marking it processed, and charges when the event is retried', async () => {
     const [sent] = lifecycle(['sent']);
-    sink.failNext = 1;
+    // Refused for this message only: an earlier test's retries running meanwhile cannot take the failure.
+    sink.failFor.add(sent.ncmessage_id);
     await deliverOneByOne(t, [sent]);
+    sink.failFor.delete(sent.ncmessage_id);
     const inbox = t.app.get(DataSource).getRepository(NetcoreWebhookEvent);
     const row = await inbox.findOneByOrFail({ ncmessageId: sent.ncmessage_id });
     expect(row).toMatchObject({ state: 'failed', attempts: 1 });
-    expect(row.lastError).toMatch(/host billing service unavailable/);
+    expect(row.lastError).toMatch(/host billing service refuses/);
     expect(sink.callsFor(sent.ncmessage_id)).toEqual([]);
     await redeliver(t, sent);
     await redeliver(t, sent);

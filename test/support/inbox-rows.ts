@@ -50,12 +50,18 @@ export async function insertInboxRows(ds: DataSource, rows: NetcoreWebhookEvent[
  * Processes rows again as a crash between processing and bookkeeping would: back to pending, then through
  * the real dispatch path (the recovery sweep). Everything the module does with an event must be idempotent.
  */
-export async function processAgain(app: INestApplication, where: FindOptionsWhere<NetcoreWebhookEvent>): Promise<void> {
+export async function processAgain(
+  app: INestApplication,
+  where: FindOptionsWhere<NetcoreWebhookEvent>,
+  { crashed = false }: { crashed?: boolean } = {},
+): Promise<void> {
+  // crashed: still held by the claim of a worker that died, its lease run out (the sweep takes it over).
+  const claim = crashed ? { lockedUntil: new Date(Date.now() - 1000), claimedBy: 'dead-worker' } : { lockedUntil: null, claimedBy: null };
   await app
     .get(DataSource)
     .createQueryBuilder()
     .update(NetcoreWebhookEvent)
-    .set({ state: 'pending', nextAttemptAt: null, lockedUntil: null, claimedBy: null })
+    .set({ state: 'pending', nextAttemptAt: null, ...claim })
     .where(where)
     .execute();
   await app.get(NetcoreRecoverySweeper).sweep();

@@ -49,13 +49,14 @@ export interface BillingPlan {
  * - to charge: `charge`, then `restore` if the message was ever delivered (without a delivery the decision
  *   never was a void: facts only grow, so no void was ever made);
  * - to void: `void`, after which the sink holds no standing charge, but may never have had one: `uncharged`.
- * `uncharged` is charged again the same way (charge, then restore).
+ * `uncharged` is charged again the same way (charge, then restore), and voided again only when `uncertain`
+ * (an event processed again after its worker died or failed: a late charge may have landed since).
  */
 export function billingPlan(notified: NetcoreBillingNotified, facts: BillingFacts, uncertain = false): BillingPlan | null {
   const decision = decideBilling(facts);
   if (uncertain || isUncertain(notified) || notified === 'uncharged') {
     if (decision === 'charged') return { calls: facts.deliveredAt ? ['charge', 'restore'] : ['charge'], after: 'charged' };
-    if (decision === 'voided' && notified !== 'uncharged') return { calls: ['void'], after: 'uncharged' };
+    if (decision === 'voided' && (notified !== 'uncharged' || uncertain)) return { calls: ['void'], after: 'uncharged' };
     return null;
   }
   const call = billingCall(notified, decision);

@@ -192,10 +192,14 @@ export class NetcoreBillingDecider {
     return held;
   }
 
-  /** Returns once the sink is up to date with every fact committed before the call, for each of `states`. */
-  async settle(states: readonly BillingView[]): Promise<void> {
+  /**
+   * Returns once the sink is up to date with every fact committed before the call, for each of `states`.
+   * `unsure`: messages to treat as not known whatever `notified` says (an event processed again after an
+   * attempt that may have died, or failed, between a sink call and its bookkeeping).
+   */
+  async settle(states: readonly BillingView[], unsure: ReadonlySet<string> = new Set()): Promise<void> {
     const now = Date.now();
-    const ranOut = new Set(states.filter((s) => claimRanOut(s, now)).map((s) => s.ncmessageId));
+    const ranOut = new Set(states.filter((s) => claimRanOut(s, now) || unsure.has(s.ncmessageId)).map((s) => s.ncmessageId));
     const due = states.filter((s) => !isHeld(s, now) && planFor(s, ranOut.has(s.ncmessageId)));
     const held = states.filter((s) => isHeld(s, now));
     const { missed, lost } = due.length ? await this.callClaimed(due.map((s) => s.ncmessageId), ranOut) : { missed: [], lost: [] };

@@ -27,6 +27,8 @@ export interface DueClaim {
 }
 
 const ERROR_LIMIT = 2000;
+/** `last_error` of a row taken over from a claim that ran out without an outcome. */
+const TAKEN_OVER = 'taken over by the recovery sweep: the claim holding it ran out without recording an outcome';
 const CLAIMABLE = UNPROCESSED_INBOX_ROWS;
 
 /**
@@ -62,8 +64,12 @@ export class InboxClaimStore {
       const after = () => (from === undefined ? '' : ` AND "created_at" >= ${p(from)}`);
       const due = () =>
         `${CLAIMABLE}${after()} AND COALESCE("next_attempt_at", 0) <= ${p(now)} AND COALESCE("locked_until", 0) <= ${p(now)}`;
-      const set = () => `SET "claimed_by" = ${p(claim.claimedBy)}, "locked_until" = ${p(claim.lockedUntil.getTime())}`;
-      const returning = `RETURNING ${t}."id", ${t}."status", ${t}."payload", ${t}."created_at"`;
+      // A row another claim held (its holder died, or outlived its lease) says so in `last_error`, as a failed
+      // attempt's row does: both may have called a host's billing sink without recording it (`redelivered`).
+      const set = () =>
+        `SET "claimed_by" = ${p(claim.claimedBy)}, "locked_until" = ${p(claim.lockedUntil.getTime())}, ` +
+        `"last_error" = CASE WHEN "claimed_by" IS NOT NULL THEN COALESCE("last_error", ${p(TAKEN_OVER)}) ELSE "last_error" END`;
+      const returning = `RETURNING ${t}."id", ${t}."status", ${t}."payload", ${t}."created_at", ${t}."last_error"`;
       if (this.dataSource.options.type === 'postgres') {
         // The picked ids as an array (evaluated once), matched by primary key: no join for the planner to turn
         // into a nested loop over the backlog when its statistics still say the backlog is empty.
@@ -81,6 +87,7 @@ export class InboxClaimStore {
       raw: JSON.parse(String(row.payload)) as Record<string, unknown>,
       claim: claim.claimedBy,
       leaseUntil: claim.lockedUntil.getTime(),
+      redelivered: row.last_error != null,
     }));
     return { events, newest: rows.length ? Number(rows[rows.length - 1].created_at) : from };
   }
@@ -211,7 +218,7 @@ export class InboxClaimStore {
       .execute();
     if (!updated.affected) return null;
     const row = await this.repository().findOneByOrFail({ id: eventId, claimedBy: claim.claimedBy });
-    return { id: row.id, status: row.status, raw: JSON.parse(row.payload) as Record<string, unknown>, claim: claim.claimedBy, leaseUntil: claim.lockedUntil.getTime(), lastAttempt: true };
+    return { id: row.id, status: row.status, raw: JSON.parse(row.payload) as Record<string, unknown>, claim: claim.claimedBy, leaseUntil: claim.lockedUntil.getTime(), lastAttempt: true, redelivered: true };
   }
 
   private repository() {

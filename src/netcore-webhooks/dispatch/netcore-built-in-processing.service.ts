@@ -24,7 +24,8 @@ export class NetcoreBuiltInProcessing {
     @Inject(NetcoreAnalyticsSink) private readonly analytics: NetcoreAnalyticsSink,
   ) {}
 
-  async process(events: readonly NetcoreMessageEvent[]): Promise<void> {
+  /** `unsure`: messages whose host billing calls an earlier attempt may have made without recording them. */
+  async process(events: readonly NetcoreMessageEvent[], unsure: ReadonlySet<string> = new Set()): Promise<void> {
     // The default analytics sink's statements join the transaction (not a subclass: it may record differently).
     const defaultAnalytics = asDefaultSink(this.analytics, TypeOrmAnalyticsSink);
     if (defaultAnalytics) {
@@ -32,9 +33,9 @@ export class NetcoreBuiltInProcessing {
       // fails, state and billing are recorded again on their own below, then analytics alone, whose error
       // fails the event for a retry.
       const unsettled = await this.record(events, defaultAnalytics).catch(() => null);
-      if (unsettled) return this.billing.settle(unsettled);
+      if (unsettled) return this.billing.settle(unsettled, unsure);
     }
-    await this.billing.settle(await this.record(events, null));
+    await this.billing.settle(await this.record(events, null), unsure);
     if (this.analytics.recordMany) await this.analytics.recordMany(events);
     else for (const event of events) await this.analytics.record(event);
   }

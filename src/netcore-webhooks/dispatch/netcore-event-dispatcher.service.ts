@@ -178,9 +178,11 @@ export class NetcoreEventDispatcher implements OnModuleInit, BeforeApplicationSh
     const events = await this.keepLeases(queued);
     if (!events.length) return;
     const messages = events.map((stored) => NetcoreMessageEvent.fromDeliveryStatus(stored.id, stored.raw));
+    // Messages whose billing calls an earlier attempt may have made without recording them.
+    const unsure = new Set(messages.filter((_, i) => events[i].redelivered).map((m) => m.ncmessageId));
     let eachAlone = false;
     try {
-      const run = () => this.builtIn.process(messages);
+      const run = () => this.builtIn.process(messages, unsure);
       await (this.metrics ? this.metrics.timeBatch(run) : run());
     } catch (error) {
       if (events.length === 1) {
@@ -199,7 +201,7 @@ export class NetcoreEventDispatcher implements OnModuleInit, BeforeApplicationSh
       const event = messages[i];
       try {
         const run = async () => {
-          if (eachAlone) await this.builtIn.process([event]);
+          if (eachAlone) await this.builtIn.process([event], unsure);
           await this.emitter!.emitAsync(netcoreMessageEventName(stored.status), event);
         };
         await (this.metrics ? this.metrics.timeDispatch(run) : run());

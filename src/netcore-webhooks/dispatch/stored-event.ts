@@ -9,6 +9,11 @@ export interface StoredEvent {
   leaseUntil: number;
   /** A failure goes straight to the dead letters (a replay is one more attempt, not a new series). */
   lastAttempt?: boolean;
+  /**
+   * Processed after an earlier attempt that failed, or died holding it (a sweep's takeover), or replayed: that
+   * attempt may have called a host's billing sink without recording the outcome.
+   */
+  redelivered?: boolean;
 }
 
 /** What became of an event whose listener threw. */
