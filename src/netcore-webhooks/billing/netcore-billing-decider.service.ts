@@ -231,8 +231,10 @@ export class NetcoreBillingDecider {
     let lost: string[] = [];
     try {
       if (plans.length) {
-        await runSqlStatements(this.dataSource, [this.markCalling(token, plans.map((plan) => plan.state.ncmessageId))]);
-        await this.makeCalls(token, claimed, plans, told, attempted);
+        const [rows] = await runSqlStatements(this.dataSource, [this.markCalling(token, plans.map((plan) => plan.state.ncmessageId))]);
+        // Only messages still held and marked are called (a stall may have let the claim run out meanwhile).
+        const marked = new Set(rows.map((row) => String(row.ncmessage_id)));
+        await this.makeCalls(token, claimed, plans.filter((plan) => marked.has(plan.state.ncmessageId)), told, attempted);
       }
     } finally {
       // A message whose calls were not all made stays `calling`, unless none was made and it was known before.
@@ -301,6 +303,7 @@ export class NetcoreBillingDecider {
     return this.orderedUpdate(
       (p) => `"notified" = ${p('calling')}`,
       (p) => `"ncmessage_id" IN (${p.list(ncmessageIds)}) AND "claim_token" = ${p(token)}`,
+      { returning: '"ncmessage_id"' },
     );
   }
 
