@@ -199,20 +199,21 @@ export class NetcoreBillingDecider {
    */
   async settle(states: readonly BillingView[], unsure: ReadonlySet<string> = new Set()): Promise<void> {
     const now = Date.now();
-    const ranOut = new Set(states.filter((s) => claimRanOut(s, now) || unsure.has(s.ncmessageId)).map((s) => s.ncmessageId));
-    const due = states.filter((s) => !isHeld(s, now) && planFor(s, ranOut.has(s.ncmessageId)));
+    // Not known whatever `notified` says: a claim that ran out, or an event processed again.
+    const uncertain = new Set(states.filter((s) => claimRanOut(s, now) || unsure.has(s.ncmessageId)).map((s) => s.ncmessageId));
+    const due = states.filter((s) => !isHeld(s, now) && planFor(s, uncertain.has(s.ncmessageId)));
     const held = states.filter((s) => isHeld(s, now));
-    const { missed, lost } = due.length ? await this.callClaimed(due.map((s) => s.ncmessageId), ranOut) : { missed: [], lost: [] };
+    const { missed, lost } = due.length ? await this.callClaimed(due.map((s) => s.ncmessageId), uncertain) : { missed: [], lost: [] };
     // A message lost is recorded `unknown`: looked at again now, and by its event's retry if that fails.
     for (const ncmessageId of [...lost, ...missed, ...held.map((s) => s.ncmessageId)]) await this.settleOne(ncmessageId);
   }
 
   /**
-   * Claims what it can of `ncmessageIds`, brings the sink up to date for those (`ranOut`: messages whose
-   * earlier claim ran out, so not known), releases. Answers the messages to look at again: those another
+   * Claims what it can of `ncmessageIds`, brings the sink up to date for those (`uncertain`: messages not known
+   * whatever `notified` says), releases. Answers the messages to look at again: those another
    * worker held, and those taken over while this worker was calling the sink for them.
    */
-  private async callClaimed(ncmessageIds: string[], ranOut: ReadonlySet<string>): Promise<ClaimedCalls> {
+  private async callClaimed(ncmessageIds: string[], uncertain: ReadonlySet<string>): Promise<ClaimedCalls> {
     const token = randomUUID();
     const now = Date.now();
     const claim = this.orderedUpdate(
@@ -223,7 +224,7 @@ export class NetcoreBillingDecider {
     const [rows] = await runSqlStatements(this.dataSource, [claim]);
     const claimed = rows.map(fromRaw);
     const plans = claimed.flatMap((state): Plan[] => {
-      const plan = planFor(state, ranOut.has(state.ncmessageId));
+      const plan = planFor(state, uncertain.has(state.ncmessageId));
       return plan ? [{ state, ...plan }] : [];
     });
     const told = new Map<string, NetcoreBillingNotified>();
@@ -240,7 +241,7 @@ export class NetcoreBillingDecider {
       // A message whose calls were not all made stays `calling`, unless none was made and it was known before.
       const outcome = new Map<string, NetcoreBillingNotified>(told);
       for (const { state } of plans) {
-        const untouched = !attempted.has(state.ncmessageId) && !ranOut.has(state.ncmessageId) && !isUncertain(state.notified);
+        const untouched = !attempted.has(state.ncmessageId) && !uncertain.has(state.ncmessageId) && !isUncertain(state.notified);
         if (untouched) outcome.set(state.ncmessageId, state.notified);
       }
       const released = await this.release(token, claimed.map((c) => c.ncmessageId), outcome);
