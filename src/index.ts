@@ -42,14 +42,15 @@ export type { NetcoreDeadLetterReason, NetcoreDeadLetterState } from './netcore-
 
 export { NetcoreBillingRecord } from './netcore-webhooks/entities/netcore-billing-record.entity';
 export type { NetcoreBillingRecordState } from './netcore-webhooks/entities/netcore-billing-record.entity';
-export { NetcoreBillingState } from './netcore-webhooks/entities/netcore-billing-state.entity';
-export type { NetcoreBillingNotified } from './netcore-webhooks/entities/netcore-billing-state.entity';
+export { NetcoreBillingCommand } from './netcore-webhooks/entities/netcore-billing-command.entity';
+export type { NetcoreBillingCommandKind, NetcoreBillingCommandState } from './netcore-webhooks/entities/netcore-billing-command.entity';
 export { NetcoreAnalyticsEvent } from './netcore-webhooks/entities/netcore-analytics-event.entity';
 export { NetcoreAnalyticsDailyCount } from './netcore-webhooks/entities/netcore-analytics-daily-count.entity';
 
 export { NetcoreBillingSink } from './netcore-webhooks/billing/netcore-billing-sink.interface';
 export type {
   NetcoreBillingCharge,
+  NetcoreBillingCommandBase,
   NetcoreBillingRestore,
   NetcoreBillingVoid,
 } from './netcore-webhooks/billing/netcore-billing-sink.interface';
@@ -66,12 +67,8 @@ export type {
 } from './netcore-webhooks/analytics/netcore-analytics-summary';
 
 export { NetcoreMessageService } from './netcore-webhooks/messages/netcore-message.service';
-export { NetcoreEventDispatcher, type ScheduleOptions } from './netcore-webhooks/dispatch/netcore-event-dispatcher.service';
-export type { StoredEvent } from './netcore-webhooks/dispatch/stored-event';
-export { NetcoreRecoverySweeper } from './netcore-webhooks/dispatch/netcore-recovery-sweeper.service';
 export { NetcoreInboxService } from './netcore-webhooks/dispatch/netcore-inbox.service';
 export type { NetcoreInboxStats } from './netcore-webhooks/dispatch/netcore-inbox-stats';
-export { retryDelayMs } from './netcore-webhooks/dispatch/retry-delay';
 export { NetcoreDeadLetterService } from './netcore-webhooks/dead-letters/netcore-dead-letter.service';
 export type {
   NetcoreDeadLetterPage,

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { NETCORE_SAMPLE_PAYLOADS, NetcoreEventDispatcher, buildDeliveryStatus, buildWebhookPayload } from '../src';
+import { NETCORE_SAMPLE_PAYLOADS, NetcoreInboxService, buildDeliveryStatus, buildWebhookPayload } from '../src';
 import { AppModule } from '../src/app.module';
 import { createDemoApp, demoHttpAdapter } from '../src/demo/create-demo-app';
 import { demoLogLevels } from '../src/demo/demo-log-levels';
@@ -26,7 +26,7 @@ describe.each(CASES)('demo app: metrics, health and OpenAPI docs (%s, %s)', (kin
     if (adapter === 'fastify') await app.getHttpAdapter().getInstance().ready();
   });
   afterAll(async () => {
-    await app?.get(NetcoreEventDispatcher).whenIdle();
+    await app?.get(NetcoreInboxService).whenIdle();
     await app?.close();
     await db?.drop();
     process.env = saved;

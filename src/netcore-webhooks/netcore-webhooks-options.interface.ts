@@ -103,10 +103,10 @@ export interface NetcoreWebhooksOptions {
   metrics?: NetcoreMetricsOptions;
   /** Retries of an event whose listener threw (exponential backoff with jitter), then a dead letter. */
   retry?: NetcoreRetryOptions;
-  /** The recovery sweep that claims due inbox rows (after a crash, a failure, or another instance's death). */
+  /** How the worker finds due rows and claims them (after a crash, a failure, or another instance's death). */
   recovery?: NetcoreRecoveryOptions;
   /**
-   * On app close: how long to wait for in-flight dispatch before leaving the rest to the sweep.
+   * On app close: how long to wait for processing in progress; rows still held then are retaken when their claim runs out.
    * @default 10000
    */
   shutdownTimeoutMs?: number;
@@ -122,14 +122,18 @@ export interface NetcoreRetryOptions {
 }
 
 export interface NetcoreRecoveryOptions {
-  /** How often due rows are looked for; retries also wake the sweep when they fall due. @default 5000 */
+  /**
+   * How often the worker looks for due work it was not woken for: another instance's rows whose claim ran out,
+   * outbox commands. Ingest and this instance's retries wake it at once. @default 2000
+   */
   sweepIntervalMs?: number;
   /**
-   * How long a claimed row stays reserved for the instance dispatching it; after that (a crash) another
-   * instance takes it over. Keep it well above the time your listeners need for one batch. @default 60000
+   * How long a claim on a row lasts without renewal. The instance holding it renews it every third of this while
+   * it works, so a crashed instance's rows are retaken by another (or by itself after a restart) within about
+   * `leaseMs + sweepIntervalMs`. @default 10000
    */
   leaseMs?: number;
-  /** Rows claimed per query (one dispatch batch). @default 500 */
+  /** Rows claimed at once (one batch). @default 500 */
   batchSize?: number;
 }
 

@@ -8,7 +8,7 @@ describe('resolveNetcoreWebhooksOptions: reliability options', () => {
   it('applies defaults for retry, recovery and shutdown', () => {
     expect(resolve({})).toMatchObject({
       retry: { maxAttempts: 8, baseDelayMs: 1000, maxDelayMs: 300_000 },
-      recovery: { sweepIntervalMs: 5000, leaseMs: 60_000, batchSize: 500 },
+      recovery: { sweepIntervalMs: 2000, leaseMs: 10_000, batchSize: 500 },
       shutdownTimeoutMs: 10_000,
     });
   });
@@ -16,7 +16,7 @@ describe('resolveNetcoreWebhooksOptions: reliability options', () => {
   it('keeps given values and fills the rest of a group', () => {
     expect(resolve({ retry: { maxAttempts: 3 }, recovery: { leaseMs: 500 } })).toMatchObject({
       retry: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 300_000 },
-      recovery: { sweepIntervalMs: 5000, leaseMs: 500, batchSize: 500 },
+      recovery: { sweepIntervalMs: 2000, leaseMs: 500, batchSize: 500 },
     });
   });
 

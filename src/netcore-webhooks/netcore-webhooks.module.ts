@@ -2,15 +2,15 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { NetcoreAnalyticsSink } from './analytics/netcore-analytics-sink.interface';
 import { NetcoreAnalyticsService } from './analytics/netcore-analytics.service';
-import { NetcoreBillingDecider } from './billing/netcore-billing-decider.service';
+import { NetcoreBillingProjection } from './billing/netcore-billing-projection';
+import { NetcoreBillingRelay } from './billing/netcore-billing-relay';
 import { NetcoreBillingSink } from './billing/netcore-billing-sink.interface';
 import { NetcoreBillingService } from './billing/netcore-billing.service';
 import { NetcoreDeadLetterService } from './dead-letters/netcore-dead-letter.service';
-import { InboxClaimStore } from './dispatch/inbox-claim.store';
-import { NetcoreBuiltInProcessing } from './dispatch/netcore-built-in-processing.service';
-import { NetcoreEventDispatcher } from './dispatch/netcore-event-dispatcher.service';
+import { NetcoreDatabase } from './database/netcore-database';
 import { NetcoreInboxService } from './dispatch/netcore-inbox.service';
-import { NetcoreRecoverySweeper } from './dispatch/netcore-recovery-sweeper.service';
+import { NetcoreProjections } from './dispatch/netcore-projections.service';
+import { NetcoreWorker } from './dispatch/netcore-worker.service';
 import { DeliveryStatusEnvelopePipe } from './dto/delivery-status-envelope.pipe';
 import { NETCORE_WEBHOOKS_ENTITIES } from './entities';
 import { NetcoreAdminGuard } from './guards/admin.guard';
@@ -47,10 +47,9 @@ import { NETCORE_WEBHOOK_VERIFIER } from './verification/webhook-verifier.interf
     DeliveryStatusEnvelopePipe,
     NetcoreInboxWriter,
     NetcoreIngestService,
-    InboxClaimStore,
-    NetcoreEventDispatcher,
-    NetcoreBuiltInProcessing,
-    NetcoreRecoverySweeper,
+    NetcoreDatabase,
+    NetcoreWorker,
+    NetcoreProjections,
     NetcoreInboxService,
     NetcoreDeadLetterService,
     NetcoreMessageStateWriter,
@@ -58,14 +57,13 @@ import { NETCORE_WEBHOOK_VERIFIER } from './verification/webhook-verifier.interf
     NetcoreWebhooksMetrics,
     NetcoreWebhooksHealthIndicator,
     // The sinks themselves are provided by the module definition (default or the host's, see billingSink).
-    NetcoreBillingDecider,
+    NetcoreBillingProjection,
+    NetcoreBillingRelay,
     NetcoreBillingService,
     NetcoreAnalyticsService,
   ],
   exports: [
     NetcoreMessageService,
-    NetcoreEventDispatcher,
-    NetcoreRecoverySweeper,
     NetcoreInboxService,
     NetcoreDeadLetterService,
     NetcoreSecurityStats,

@@ -1,9 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type FindOptionsWhere } from 'typeorm';
+import { NetcoreWorker } from '../../src/netcore-webhooks/dispatch/netcore-worker.service';
 import {
-  NetcoreEventDispatcher,
-  NetcoreRecoverySweeper,
+  NetcoreInboxService,
   NetcoreWebhookEvent,
   buildDeliveryStatus,
   type NetcoreDeliveryStatusItem,
@@ -25,6 +25,7 @@ export function inboxRow(
     status: item.status,
     receivedAt: new Date(receivedAtMs),
     payload: JSON.stringify(item),
+    leftOut: null,
     state: 'pending',
     attempts: 0,
     duplicates: 0,
@@ -48,14 +49,14 @@ export async function insertInboxRows(ds: DataSource, rows: NetcoreWebhookEvent[
 
 /**
  * Processes rows again as a crash between processing and bookkeeping would: back to pending, then through
- * the real dispatch path (the recovery sweep). Everything the module does with an event must be idempotent.
+ * the real worker loop. Everything the module does with an event must be idempotent.
  */
 export async function processAgain(
   app: INestApplication,
   where: FindOptionsWhere<NetcoreWebhookEvent>,
   { crashed = false }: { crashed?: boolean } = {},
 ): Promise<void> {
-  // crashed: still held by the claim of a worker that died, its lease run out (the sweep takes it over).
+  // crashed: still held by the claim of a worker that died, its lease run out (another worker takes it over).
   const claim = crashed ? { lockedUntil: new Date(Date.now() - 1000), claimedBy: 'dead-worker' } : { lockedUntil: null, claimedBy: null };
   await app
     .get(DataSource)
@@ -64,6 +65,7 @@ export async function processAgain(
     .set({ state: 'pending', nextAttemptAt: null, ...claim })
     .where(where)
     .execute();
-  await app.get(NetcoreRecoverySweeper).sweep();
-  await app.get(NetcoreEventDispatcher).whenIdle();
+  // The worker's timer would find them too; waking it is what makes the test quick.
+  app.get(NetcoreWorker).wake();
+  await app.get(NetcoreInboxService).whenIdle();
 }

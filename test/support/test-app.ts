@@ -2,7 +2,7 @@ import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { NetcoreEventDispatcher } from '../../src';
+import { NetcoreInboxService } from '../../src';
 import type { MigrationInterface } from 'typeorm';
 import { HostAppModule, type HostAppOptions } from '../fixtures/host-app.module';
 import { RecordingListener } from '../fixtures/recording.listener';
@@ -78,7 +78,7 @@ export async function startHostApp(
     await express.init();
     app = express;
   }
-  const dispatcher = app.get(NetcoreEventDispatcher);
+  const dispatcher = app.get(NetcoreInboxService);
   const recorder = app.get(RecordingListener);
   return {
     app,

@@ -1,11 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { NetcoreBillingRelay } from '../billing/netcore-billing-relay';
+import { NetcoreDatabase } from '../database/netcore-database';
+import { NetcoreWorker } from '../dispatch/netcore-worker.service';
+import type { WorkRow, WorkRows } from '../dispatch/work-rows';
 import { validateDeliveryStatus } from '../dto/validate-delivery-status';
-import { InboxClaimStore } from '../dispatch/inbox-claim.store';
-import { NetcoreEventDispatcher } from '../dispatch/netcore-event-dispatcher.service';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
-import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
 import { NetcoreIngestService } from '../ingest/netcore-ingest.service';
 import type {
   NetcoreDeadLetterPage,
@@ -21,10 +20,10 @@ export class NetcoreDeadLetterService {
   private readonly logger = new Logger('NetcoreWebhooks');
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly db: NetcoreDatabase,
     private readonly ingest: NetcoreIngestService,
-    private readonly claims: InboxClaimStore,
-    private readonly dispatcher: NetcoreEventDispatcher,
+    private readonly worker: NetcoreWorker,
+    private readonly relay: NetcoreBillingRelay,
   ) {}
 
   /** Newest first. */
@@ -49,14 +48,18 @@ export class NetcoreDeadLetterService {
 
   /**
    * Runs the item again. Reason `validation`: validated as a webhook item and, when valid now, stored in
-   * the inbox like a webhook (then dispatched as usual). Reason `processing`: the dead inbox row gets one more
-   * attempt, awaited; failing again puts it back to dead at once.
+   * the inbox like a webhook (then processed as usual). Reason `processing` (an inbox row) or `billing` (an
+   * outbox command): the dead row gets one more attempt, awaited; failing again puts it back to dead at once.
    */
   async replay(id: string): Promise<NetcoreReplayResult> {
     const letter = await this.show(id);
     if (!letter) return { id, outcome: 'not-found' };
     if (letter.state !== 'open') return { id, outcome: 'not-open' };
-    return letter.reason === 'validation' ? this.replayValidation(letter) : this.replayProcessing(letter);
+    if (letter.reason === 'validation') return this.replayValidation(letter);
+    if (letter.reason === 'billing') {
+      return this.replayRow(letter, this.relay.commands, 'sent', (command) => this.relay.relay(this.worker.id, true, [command]));
+    }
+    return this.replayRow(letter, this.worker.inbox, 'processed', (event) => this.worker.processClaimed([event], true));
   }
 
   /** One after the other, in the order given. */
@@ -76,7 +79,7 @@ export class NetcoreDeadLetterService {
     const raw: unknown = JSON.parse(letter.payload);
     const check = validateDeliveryStatus(raw);
     if (!check.valid) {
-      await this.repository().update({ id: letter.id, state: 'open' }, { errors: JSON.stringify(check.errors) });
+      await this.db.write((m) => m.update(NetcoreDeadLetter, { id: letter.id, state: 'open' }, { errors: JSON.stringify(check.errors) }));
       return { id: letter.id, outcome: 'invalid', errors: check.errors };
     }
     const result = await this.ingest.ingest([raw]);
@@ -85,32 +88,33 @@ export class NetcoreDeadLetterService {
     return { id: letter.id, outcome: closed ? 'replayed' : 'not-open' };
   }
 
-  private async replayProcessing(letter: NetcoreDeadLetter): Promise<NetcoreReplayResult> {
-    const eventId = letter.eventId!;
-    const event = await this.claims.claimDead(eventId);
-    if (!event) {
-      const row = await this.dataSource.getRepository(NetcoreWebhookEvent).findOneBy({ id: eventId });
-      if (row?.state !== 'processed') return { id: letter.id, outcome: 'not-open' };
-      const closed = await this.resolve(letter.id, 'replayed', 'replayed: the event had been processed meanwhile');
-      return { id: letter.id, outcome: closed ? 'replayed' : 'not-open' };
+  /** One more attempt for the dead row behind `letter`, awaited, then the letter closed if it went through. */
+  private async replayRow<T extends WorkRow>(
+    letter: NetcoreDeadLetter,
+    rows: WorkRows<T>,
+    done: string,
+    attempt: (row: T) => Promise<unknown>,
+  ): Promise<NetcoreReplayResult> {
+    const rowId = letter.eventId!;
+    const row = await rows.claimDead(this.worker.id, rowId, this.worker.leaseMs);
+    if (row) await attempt(row);
+    const after = await rows.find(rowId);
+    if (after?.state !== done) {
+      if (!row) return { id: letter.id, outcome: 'not-open' };
+      return { id: letter.id, outcome: 'failed', errors: after?.lastError ? [after.lastError.split('\n')[0]] : [] };
     }
-    await this.dispatcher.enqueue([event]);
-    const row = await this.dataSource.getRepository(NetcoreWebhookEvent).findOneByOrFail({ id: eventId });
-    if (row.state === 'processed') {
-      const closed = await this.resolve(letter.id, 'replayed', 'replayed: processed');
-      this.logger.log(`Dead letter ${letter.id} replayed: event ${eventId} processed`);
-      return { id: letter.id, outcome: closed ? 'replayed' : 'not-open' };
-    }
-    return { id: letter.id, outcome: 'failed', errors: row.lastError ? [row.lastError.split('\n')[0]] : [] };
+    const closed = await this.resolve(letter.id, 'replayed', row ? `replayed: ${done}` : `replayed: ${done} meanwhile`);
+    if (closed) this.logger.log(`Dead letter ${letter.id} replayed: ${rowId} ${done}`);
+    return { id: letter.id, outcome: closed ? 'replayed' : 'not-open' };
   }
 
   /** open -> replayed/discarded, once: a concurrent second caller changes nothing. */
   private async resolve(id: string, state: 'replayed' | 'discarded', resolution: string): Promise<boolean> {
-    const updated = await this.repository().update({ id, state: 'open' }, { state, resolution, resolvedAt: new Date() });
+    const updated = await this.db.write((m) => m.update(NetcoreDeadLetter, { id, state: 'open' }, { state, resolution, resolvedAt: new Date() }));
     return (updated.affected ?? 0) > 0;
   }
 
   private repository() {
-    return this.dataSource.getRepository(NetcoreDeadLetter);
+    return this.db.dataSource.getRepository(NetcoreDeadLetter);
   }
 }

@@ -1,25 +1,36 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { NetcoreDatabase } from '../database/netcore-database';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
 import { NetcoreWebhookEvent, UNPROCESSED_INBOX_ROWS } from '../entities/netcore-webhook-event.entity';
 import type { NetcoreInboxStats } from './netcore-inbox-stats';
+import { NetcoreWorker } from './netcore-worker.service';
 
-/** Read-only view of the inbox's health: what is waiting, failing, dead. Shared by every instance. */
+/** The inbox as a host sees it: what is waiting, failing, dead (shared by every instance), and this instance's work. */
 @Injectable()
 export class NetcoreInboxService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly db: NetcoreDatabase,
+    private readonly worker: NetcoreWorker,
+  ) {}
+
+  /**
+   * Resolves once this instance has processed what it has taken on: every event acknowledged so far, unless it
+   * waits for a retry. For tests: `await app.get(NetcoreInboxService).whenIdle()` after posting a webhook.
+   */
+  whenIdle(): Promise<void> {
+    return this.worker.whenIdle();
+  }
 
   async stats(): Promise<NetcoreInboxStats> {
     const [states, letters, oldest] = await Promise.all([
-      this.dataSource
+      this.db.dataSource
         .getRepository(NetcoreWebhookEvent)
         .createQueryBuilder('e')
         .select('e.state', 'state')
         .addSelect('COUNT(*)', 'count')
         .groupBy('e.state')
         .getRawMany<{ state: string; count: string | number }>(),
-      this.dataSource
+      this.db.dataSource
         .getRepository(NetcoreDeadLetter)
         .createQueryBuilder('d')
         .select('d.reason', 'reason')
@@ -27,7 +38,7 @@ export class NetcoreInboxService {
         .where("d.state = 'open'")
         .groupBy('d.reason')
         .getRawMany<{ reason: string; count: string | number }>(),
-      this.dataSource
+      this.db.dataSource
         .getRepository(NetcoreWebhookEvent)
         .createQueryBuilder()
         .select('MIN("created_at")', 'oldest')

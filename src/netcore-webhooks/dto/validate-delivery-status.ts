@@ -56,26 +56,16 @@ function pickItem(raw: Record<string, unknown>): DeliveryStatusDto {
   return item;
 }
 
-/** The fields to leave out of an item that failed `errors`, or none when it must be refused. */
+/**
+ * The fields to leave out of an item that failed `errors`, or none when it must be refused. The billing rules
+ * need failed, delivered and read events whatever else they carry (refused, a failure would leave a failed
+ * message's charge standing, and a lost delivery would let a later failure void a delivered message's charge):
+ * there, an invalid descriptive field or pricing is left out (pricing left out cannot charge). The inbox row
+ * records which (`left_out`), so the event built from it leaves them out too; the raw item keeps them.
+ */
 function ignorable(status: unknown, errors: readonly ValidationError[]): readonly string[] {
   if (!BILLING_EVIDENCE.has(status) || !errors.every((e) => IGNORABLE.has(e.property))) return NONE;
   return errors.map((e) => e.property);
-}
-
-/**
- * The fields left out of a failed, delivered or read event because they are invalid: the billing rules need
- * those events whatever else they carry (refused, a failure would leave a failed message's charge standing,
- * and a lost delivery would let a later failure void a delivered message's charge). Only descriptive fields
- * and the pricing can be left out (pricing left out cannot charge); the stored item keeps them as received.
- * Validation and the event built from a stored item decide alike, from the DTO's own decorators. On any other
- * status an invalid field refuses the event.
- */
-export function ignoredFields(raw: Record<string, unknown>): readonly string[] {
-  if (!BILLING_EVIDENCE.has(raw.status)) return NONE;
-  const item = pickItem(raw);
-  // As below: the compiled check's false is only "not sure".
-  if (compileValidityCheck(DeliveryStatusDto)?.(item)) return NONE;
-  return ignorable(raw.status, validateSync(item, { stopAtFirstError: true }));
 }
 
 /**

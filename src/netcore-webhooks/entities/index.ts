@@ -1,5 +1,6 @@
 import { NetcoreAnalyticsDailyCount } from './netcore-analytics-daily-count.entity';
 import { NetcoreAnalyticsEvent } from './netcore-analytics-event.entity';
+import { NetcoreBillingCommand } from './netcore-billing-command.entity';
 import { NetcoreBillingRecord } from './netcore-billing-record.entity';
 import { NetcoreBillingState } from './netcore-billing-state.entity';
 import { NetcoreDeadLetter } from './netcore-dead-letter.entity';
@@ -13,6 +14,7 @@ export const NETCORE_WEBHOOKS_ENTITIES = [
   NetcoreDeadLetter,
   NetcoreBillingState,
   NetcoreBillingRecord,
+  NetcoreBillingCommand,
   NetcoreAnalyticsEvent,
   NetcoreAnalyticsDailyCount,
 ];

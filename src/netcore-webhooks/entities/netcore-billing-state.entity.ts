@@ -1,26 +1,20 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { epochMs } from './epoch-ms.transformer';
 
-/**
- * What the billing sink has been told about a message: `none`, `charged` or `voided` for certain; `uncharged`
- * (a void was made without knowing the state: no standing charge, but maybe never one); or not known,
- * `calling` (a worker is calling it, or was when it died or its call threw) or `unknown` (a worker's call
- * returned after another took the message over). Not known, the next worker makes the calls that reach the
- * decision from any state.
- */
-export type NetcoreBillingNotified = 'none' | 'charged' | 'voided' | 'uncharged' | 'calling' | 'unknown';
+/** The last billing decision put in the outbox for a host's sink (`none` before any). */
+export type NetcoreBillingCommanded = 'none' | 'charged' | 'voided';
 
 /**
- * Billing facts of one message, folded from its events by an upsert whose clauses commute (first billable
- * pricing, earliest failure, earliest delivery), so the decision derived from them does not depend on
- * arrival order or concurrency. `notified` and the claim columns make each sink call happen once.
+ * The billing facts of one message, folded in by upserts whose clauses commute (earliest billable event and
+ * its pricing, earliest failure, earliest delivery), so the decision derived from them does not depend on
+ * arrival order or concurrency.
  */
 @Entity({ name: 'netcore_billing_states' })
 export class NetcoreBillingState {
   @PrimaryColumn({ name: 'ncmessage_id', type: 'varchar', length: 128 })
   ncmessageId!: string;
 
-  /** `received_at` of the first billable event stored for the message; null while none was. */
+  /** `received_at` of the earliest billable event; null while none was processed. */
   @Column({ name: 'billable_at', type: 'bigint', nullable: true, transformer: epochMs })
   billableAt!: Date | null;
 
@@ -45,15 +39,9 @@ export class NetcoreBillingState {
   @Column({ name: 'delivered_at', type: 'bigint', nullable: true, transformer: epochMs })
   deliveredAt!: Date | null;
 
+  /** Written in the transaction that enqueued the commands, so what a host's sink will be told is always known. */
   @Column({ type: 'varchar', length: 16, default: 'none' })
-  notified!: NetcoreBillingNotified;
-
-  /** Set while one worker calls the sink for this message; expires so a crashed worker does not block it. */
-  @Column({ name: 'claim_token', type: 'varchar', length: 36, nullable: true })
-  claimToken!: string | null;
-
-  @Column({ name: 'claimed_until', type: 'bigint', nullable: true, transformer: epochMs })
-  claimedUntil!: Date | null;
+  commanded!: NetcoreBillingCommanded;
 
   @Column({ name: 'updated_at', type: 'bigint', transformer: epochMs })
   updatedAt!: Date;

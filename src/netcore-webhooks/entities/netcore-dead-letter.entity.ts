@@ -1,7 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { epochMs } from './epoch-ms.transformer';
 
-export type NetcoreDeadLetterReason = 'validation' | 'processing';
+export type NetcoreDeadLetterReason = 'validation' | 'processing' | 'billing';
 export type NetcoreDeadLetterState = 'open' | 'replayed' | 'discarded';
 
 /** An item we could not take (validation) or could not process (processing), kept for inspection and replay. */
@@ -27,8 +27,8 @@ export class NetcoreDeadLetter {
   @Column({ type: 'text' })
   payload!: string;
 
-  /** Inbox row, for processing failures. */
-  @Column({ name: 'event_id', type: 'varchar', length: 36, nullable: true })
+  /** Inbox row (processing) or billing command (billing) that died. */
+  @Column({ name: 'event_id', type: 'varchar', length: 140, nullable: true })
   eventId!: string | null;
 
   @Column({ type: 'varchar', length: 16, default: 'open' })

@@ -40,6 +40,10 @@ export class NetcoreWebhookEvent {
   @Column({ type: 'text' })
   payload!: string;
 
+  /** Invalid descriptive fields validation left out of the event (comma-separated), null when none. */
+  @Column({ name: 'left_out', type: 'varchar', length: 200, nullable: true })
+  leftOut!: string | null;
+
   @Column({ type: 'varchar', length: 16, default: 'pending' })
   state!: NetcoreWebhookEventState;
 
@@ -61,7 +65,7 @@ export class NetcoreWebhookEvent {
   @Column({ name: 'locked_until', type: 'bigint', nullable: true, transformer: epochMs })
   lockedUntil!: Date | null;
 
-  /** Token of the claim holding the row (one per request or sweep); outcomes are recorded only under it. */
+  /** Worker (one per app instance) holding the row; outcomes are recorded only under its claim. */
   @Column({ name: 'claimed_by', type: 'varchar', length: 36, nullable: true })
   claimedBy!: string | null;
 

@@ -2,14 +2,14 @@ import { NetcoreMessageEvent } from './netcore-message.event';
 
 const item = (status: string, pricing: unknown) => ({ ncmessage_id: 'm-1', status, received_at: '1764693401', pricing });
 
-describe('NetcoreMessageEvent.fromDeliveryStatus', () => {
+describe('NetcoreMessageEvent.fromStored', () => {
   it('carries the pricing of an event in camelCase', () => {
-    const event = NetcoreMessageEvent.fromDeliveryStatus('e-1', item('sent', { billable: true, category: 'marketing', pricing_model: 'PMP', type: 'regular' }));
+    const event = NetcoreMessageEvent.fromStored('e-1', item('sent', { billable: true, category: 'marketing', pricing_model: 'PMP', type: 'regular' }));
     expect(event.pricing).toEqual({ billable: true, category: 'marketing', pricingModel: 'PMP', type: 'regular' });
   });
 
   it("keeps a failed event's valid pricing", () => {
-    expect(NetcoreMessageEvent.fromDeliveryStatus('e-1', item('failed', { billable: false, category: 'utility' })).pricing).toEqual({
+    expect(NetcoreMessageEvent.fromStored('e-1', item('failed', { billable: false, category: 'utility' })).pricing).toEqual({
       billable: false,
       category: 'utility',
       pricingModel: undefined,
@@ -17,9 +17,9 @@ describe('NetcoreMessageEvent.fromDeliveryStatus', () => {
     });
   });
 
-  it.each(['failed', 'delivered', 'read'])("leaves out a %s event's pricing that validation ignored as invalid; the raw item keeps it", (status) => {
+  it.each(['failed', 'delivered', 'read'])("leaves out a %s event's pricing that validation left out as invalid; the raw item keeps it", (status) => {
     const raw = item(status, { billable: true, category: 'c'.repeat(65) });
-    const event = NetcoreMessageEvent.fromDeliveryStatus('e-1', raw);
+    const event = NetcoreMessageEvent.fromStored('e-1', raw, ['pricing']);
     expect(event.pricing).toBeUndefined();
     expect(event.raw.pricing).toEqual(raw.pricing);
   });

@@ -1,5 +1,4 @@
 import { parseReceivedAt } from '../dto/received-at';
-import { ignoredFields } from '../dto/validate-delivery-status';
 
 export interface NetcoreMessagePricing {
   billable: boolean;
@@ -31,11 +30,12 @@ export class NetcoreMessageEvent {
     Object.assign(this, fields);
   }
 
-  /** Builds the event from a stored, already validated item. */
-  static fromDeliveryStatus(eventId: string, raw: Record<string, unknown>): NetcoreMessageEvent {
-    // Fields validation left out (invalid, on a failed, delivered or read event) are left out here too.
-    const ignored = ignoredFields(raw);
-    const field = (name: string): unknown => (ignored.length && ignored.includes(name) ? undefined : raw[name]);
+  /**
+   * Builds the event from an item validated when it was stored; `leftOut` names the invalid descriptive
+   * fields validation left out of it (see `validateDeliveryStatus`), which the event leaves out too.
+   */
+  static fromStored(eventId: string, raw: Record<string, unknown>, leftOut: readonly string[] = []): NetcoreMessageEvent {
+    const field = (name: string): unknown => (leftOut.includes(name) ? undefined : raw[name]);
     const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
     const p = field('pricing') as Record<string, unknown> | undefined | null;
     return new NetcoreMessageEvent({

@@ -1,9 +1,8 @@
 import type { EntityManager } from 'typeorm';
-import { buildInsertOnConflict } from '../database/insert-on-conflict';
-import type { SqlRows, SqlStatement } from '../database/sql-steps';
+import { NetcoreDatabase, upsert } from '../database/netcore-database';
 import { compareKeys } from '../database/upsert-rounds';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
-import type { InboxStatements } from './inbox-statements';
+import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
 import type { InboxWrite, InboxWriteResult, PendingInboxRow } from './inbox-write';
 
 interface KeyOwner {
@@ -14,19 +13,16 @@ interface KeyOwner {
   later: number;
 }
 
-/** The statements of one inbox flush, and how to read their rows back as each write's result. */
-export interface InboxFlush {
-  statements: SqlStatement[];
-  /** Per write, the events it stored first, from the rows each statement returned (in statement order). */
-  results(rows: readonly SqlRows[]): InboxWriteResult[];
-}
-
 /**
- * Stores several requests' writes in one transaction (group commit) and says, per write, which events it
- * stored first. Same outcome as running the writes one after another in order: the first write to bring a
- * key stores it, every other arrival of that key is counted on the row as a duplicate.
+ * Stores several requests' writes in the caller's transaction (group commit) and answers, per write, the
+ * events it stored first. Same outcome as running the writes one after another in order: the first write to
+ * bring a key stores it, every other arrival of that key is counted on the row as a duplicate.
+ *
+ * A new key is inserted; a key already stored only has its duplicate counter raised. RETURNING "id" answers
+ * the inserted rows' own ids and, for keys already stored, the stored row's id, which is never one of the ids
+ * just proposed: so the statement alone tells which rows it inserted.
  */
-export function planInboxFlush(writes: InboxWrite[], statements: InboxStatements, manager: EntityManager): InboxFlush {
+export async function flushInbox(db: NetcoreDatabase, manager: EntityManager, writes: InboxWrite[]): Promise<InboxWriteResult[]> {
   const owners = new Map<string, KeyOwner>();
   writes.forEach((write, w) => {
     for (const pending of write.rows) {
@@ -38,26 +34,25 @@ export function planInboxFlush(writes: InboxWrite[], statements: InboxStatements
   // One lock order for every transaction (PostgreSQL): concurrent flushes wait on each other, never deadlock.
   const ordered = [...owners.values()].sort((a, b) => compareKeys(a.pending.row.idempotencyKey, b.pending.row.idempotencyKey));
   for (const owner of ordered) owner.pending.row.duplicates = owner.pending.repeats + owner.later;
-  const inserts = statements.insert(ordered.map((o) => o.pending.row));
+  const inbox = db.table(NetcoreWebhookEvent);
+  const returned = await upsert(
+    manager,
+    NetcoreWebhookEvent,
+    ordered.map((o) => o.pending.row),
+    `("idempotency_key") DO UPDATE SET "duplicates" = ${inbox}."duplicates" + EXCLUDED."duplicates" + 1 RETURNING "id"`,
+  );
+  await storeDeadLetters(db, manager, writes);
 
-  return {
-    statements: [...inserts, ...deadLetterStatements(writes, manager)],
-    results(rows) {
-      const inserted = new Set<string>();
-      for (const r of rows.slice(0, inserts.length).flat()) inserted.add(String(r.id));
-      const results: InboxWriteResult[] = writes.map(() => []);
-      for (const owner of owners.values()) {
-        if (!inserted.has(owner.pending.row.id)) continue;
-        const { row, raw } = owner.pending;
-        results[owner.write].push({ id: row.id, status: row.status, raw });
-      }
-      return results;
-    },
-  };
+  const inserted = new Set(returned.map((r) => String(r.id)));
+  const results: InboxWriteResult[] = writes.map(() => []);
+  for (const owner of owners.values()) {
+    if (inserted.has(owner.pending.row.id)) results[owner.write].push(owner.pending.row);
+  }
+  return results;
 }
 
 /** Upserts rejected items by fingerprint; the same bad item sent again only counts an occurrence. */
-function deadLetterStatements(writes: InboxWrite[], manager: EntityManager): SqlStatement[] {
+async function storeDeadLetters(db: NetcoreDatabase, manager: EntityManager, writes: InboxWrite[]): Promise<void> {
   const byFingerprint = new Map<string, NetcoreDeadLetter>();
   for (const write of writes) {
     for (const dead of write.deadLetters) {
@@ -67,9 +62,8 @@ function deadLetterStatements(writes: InboxWrite[], manager: EntityManager): Sql
       else byFingerprint.set(dead.fingerprint, dead);
     }
   }
-  if (!byFingerprint.size) return [];
+  if (!byFingerprint.size) return;
   const all = [...byFingerprint.values()].sort((a, b) => compareKeys(a.fingerprint, b.fingerprint));
-  const table = manager.connection.getMetadata(NetcoreDeadLetter).tableName;
-  const merge = `("fingerprint") DO UPDATE SET "occurrences" = "${table}"."occurrences" + EXCLUDED."occurrences"`;
-  return buildInsertOnConflict(manager, NetcoreDeadLetter, all, merge);
+  const letters = db.table(NetcoreDeadLetter);
+  await upsert(manager, NetcoreDeadLetter, all, `("fingerprint") DO UPDATE SET "occurrences" = ${letters}."occurrences" + EXCLUDED."occurrences"`);
 }

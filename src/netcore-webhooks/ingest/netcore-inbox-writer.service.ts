@@ -1,9 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import { runSqlStatements } from '../database/run-sql-steps';
-import { planInboxFlush } from './inbox-flush';
-import { InboxStatements } from './inbox-statements';
+import { NetcoreDatabase } from '../database/netcore-database';
+import { flushInbox } from './inbox-flush';
 import type { InboxWrite, InboxWriteResult } from './inbox-write';
 import { truncateForLog } from './truncate-for-log';
 
@@ -26,15 +23,13 @@ const MAX_FLUSH_ROWS = 2000;
 export class NetcoreInboxWriter {
   private readonly logger = new Logger('NetcoreWebhooks');
   private readonly queue: QueuedWrite[] = [];
-  /** Built on first use: the DataSource's metadata is not ready while providers are constructed. */
-  private statements?: InboxStatements;
   /** SQLite has one writer; PostgreSQL overlaps a few transactions so commits are not strictly serial. */
   private readonly maxFlushes: number;
   private flushes = 0;
   private scheduled = false;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
-    this.maxFlushes = dataSource.options.type === 'postgres' ? 4 : 1;
+  constructor(private readonly db: NetcoreDatabase) {
+    this.maxFlushes = db.postgres ? 4 : 1;
   }
 
   /** Resolves with the events this write stored first, once they are committed. */
@@ -99,12 +94,7 @@ export class NetcoreInboxWriter {
     }
   }
 
-  private async run(group: QueuedWrite[]): Promise<InboxWriteResult[]> {
-    const flush = planInboxFlush(
-      group.map((q) => q.write),
-      (this.statements ??= new InboxStatements(this.dataSource)),
-      this.dataSource.manager,
-    );
-    return flush.results(await runSqlStatements(this.dataSource, flush.statements));
+  private run(group: QueuedWrite[]): Promise<InboxWriteResult[]> {
+    return this.db.write((manager) => flushInbox(this.db, manager, group.map((q) => q.write)));
   }
 }

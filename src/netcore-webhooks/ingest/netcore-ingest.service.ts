@@ -1,9 +1,8 @@
 import { BadRequestException, Inject, Injectable, Logger, Optional, ServiceUnavailableException } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { isDataError } from '../database/is-data-error';
-import { ignoredFields, validateDeliveryStatus } from '../dto/validate-delivery-status';
-import { InboxClaimStore } from '../dispatch/inbox-claim.store';
-import { NetcoreEventDispatcher, type StoredEvent } from '../dispatch/netcore-event-dispatcher.service';
+import { validateDeliveryStatus } from '../dto/validate-delivery-status';
+import { NetcoreWorker } from '../dispatch/netcore-worker.service';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
 import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
 import { NetcoreWebhooksMetrics } from '../metrics/netcore-webhooks-metrics.service';
@@ -16,9 +15,6 @@ import { NetcoreInboxWriter } from './netcore-inbox-writer.service';
 import type { NetcoreIngestResult } from './netcore-ingest-result';
 import { truncateForLog } from './truncate-for-log';
 
-/** In `async` processing, how long stored events may wait for others to share their dispatch run. */
-const ASYNC_LINGER_MS = 20;
-
 /** Validates each item on its own and stores the batch (grouped with concurrent ones) before anything is acknowledged. */
 @Injectable()
 export class NetcoreIngestService {
@@ -26,8 +22,7 @@ export class NetcoreIngestService {
 
   constructor(
     private readonly inbox: NetcoreInboxWriter,
-    private readonly dispatcher: NetcoreEventDispatcher,
-    private readonly claims: InboxClaimStore,
+    private readonly worker: NetcoreWorker,
     @Inject(NETCORE_WEBHOOKS_OPTIONS) private readonly options: ResolvedNetcoreWebhooksOptions,
     @Optional() private readonly metrics?: NetcoreWebhooksMetrics,
   ) {}
@@ -39,7 +34,6 @@ export class NetcoreIngestService {
     const rejectedByFingerprint = new Map<string, NetcoreDeadLetter>();
     let duplicates = 0;
     let rejectedCount = 0;
-    const leftOut = new Map<unknown, { status: string; payload: string }>();
 
     for (const raw of items) {
       const payload = JSON.stringify(raw);
@@ -63,6 +57,7 @@ export class NetcoreIngestService {
         status: result.item.status,
         receivedAt: new Date(result.receivedAtMs),
         payload,
+        leftOut: result.ignoredFields.length ? result.ignoredFields.join(',') : null,
         state: 'pending',
         attempts: 0,
         duplicates: 0,
@@ -73,17 +68,16 @@ export class NetcoreIngestService {
         createdAt: now,
         processedAt: null,
       } satisfies NetcoreWebhookEvent);
-      byKey.set(key, { row, raw: raw as Record<string, unknown>, repeats: 0 });
-      if (result.ignoredFields.length) leftOut.set(raw, { status: result.item.status, payload });
+      byKey.set(key, { row, repeats: 0 });
     }
 
-    // Claimed as they are inserted: this request dispatches them, no other instance's sweep may meanwhile.
-    // In async processing with the dispatch queue full, they are stored unclaimed instead, for the sweep.
+    // Inline: claimed as they are inserted, so this request processes them and no worker takes them meanwhile.
     const pending = [...byKey.values()];
     const inline = this.options.processing === 'inline';
-    const dispatchNow = pending.length > 0 && (inline || this.dispatcher.admit(pending.length));
-    const claim = dispatchNow ? this.claims.newClaim(started) : null;
-    if (claim) for (const p of pending) Object.assign(p.row, claim);
+    if (inline) {
+      const lockedUntil = new Date(started + this.options.recovery.leaseMs);
+      for (const p of pending) Object.assign(p.row, { claimedBy: this.worker.id, lockedUntil });
+    }
     const rejected = [...rejectedByFingerprint.values()];
     let stored: InboxWriteResult;
     try {
@@ -109,25 +103,16 @@ export class NetcoreIngestService {
     for (const dead of rejected) {
       this.logger.warn(`Rejected item (stored as dead letter ${dead.id}): ${dead.errors} payload=${truncateForLog(dead.payload)}`);
     }
-    for (const { raw } of leftOut.size ? stored : []) {
-      const item = leftOut.get(raw);
-      if (!item) continue;
-      const { status, payload } = item;
-      // As the event will be built: from the stored JSON (a value such as 1e999 is stored as null).
-      const fields = ignoredFields(JSON.parse(payload) as Record<string, unknown>);
-      if (!fields.length) continue;
-      this.metrics?.fieldsLeftOutOf(status, fields);
+    for (const row of stored) {
+      if (!row.leftOut) continue;
+      const fields = row.leftOut.split(',');
+      this.metrics?.fieldsLeftOutOf(row.status, fields);
       this.logger.warn(
-        `Accepted an item without its invalid ${fields.join(', ')} (a failure or delivery counts whatever else it carries; pricing left out cannot charge): payload=${truncateForLog(payload)}`,
+        `Accepted an item without its invalid ${fields.join(', ')} (a failure or delivery counts whatever else it carries; pricing left out cannot charge): payload=${truncateForLog(row.payload)}`,
       );
     }
-    if (claim) {
-      // Admitted before storing. inline: wait for this request's events; async: they may wait a little for
-      // other requests' events to share their dispatch run.
-      const claimed: StoredEvent[] = stored.map((row) => ({ ...row, claim: claim.claimedBy, leaseUntil: claim.lockedUntil.getTime() }));
-      const dispatched = this.dispatcher.enqueue(claimed, { lingerMs: inline ? 0 : ASYNC_LINGER_MS });
-      if (inline) await dispatched;
-    }
+    if (inline) await this.worker.processClaimed(stored);
+    else if (stored.length) this.worker.wake();
 
     const result: NetcoreIngestResult = { accepted: stored.length, duplicates, rejected: rejectedCount };
     this.metrics?.batchStored(items.length, result, Date.now() - started);

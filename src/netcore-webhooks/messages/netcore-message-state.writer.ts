@@ -1,11 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { commutativeSet } from '../database/commutative-set';
 import { fitColumn } from '../database/fit-column';
-import { buildInsertOnConflict } from '../database/insert-on-conflict';
-import { sqlStatement } from '../database/sql-statement';
-import type { SqlSteps } from '../database/sql-steps';
+import { NetcoreDatabase, upsert } from '../database/netcore-database';
 import { upsertRounds } from '../database/upsert-rounds';
 import { MESSAGE_NUMBER_LENGTH, NetcoreMessage } from '../entities/netcore-message.entity';
 import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
@@ -37,44 +34,45 @@ function messageRow(event: NetcoreMessageEvent): Partial<NetcoreMessage> {
 
 /**
  * Folds events into `netcore_messages` with upserts whose SET clauses are commutative (highest rank,
- * earliest timestamp per status): any order, any repetition, any concurrency gives the same row, so a batch
- * is written as a few multi-row statements instead of one statement per event.
+ * earliest timestamp per status): any order, any repetition, any concurrency gives the same row.
  */
 @Injectable()
 export class NetcoreMessageStateWriter {
-  private upsertSql?: string;
+  private clause?: string;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly db: NetcoreDatabase) {}
 
-  /** The statements that fold `events` in; run them with `runSqlSteps`, in one transaction. */
-  *steps(events: readonly NetcoreMessageEvent[]): SqlSteps<void> {
-    const manager = this.dataSource.manager;
-    for (const round of upsertRounds(events, (e) => e.ncmessageId)) {
-      for (const statement of buildInsertOnConflict(manager, NetcoreMessage, round.map(messageRow), this.onConflict())) yield statement;
-    }
+  async record(manager: EntityManager, events: readonly NetcoreMessageEvent[]): Promise<void> {
+    for (const round of upsertRounds(events, (e) => e.ncmessageId)) await upsert(manager, NetcoreMessage, round.map(messageRow), this.upsertClause());
     const clicked = [...new Set(events.filter((e) => e.status === 'clicked').map((e) => e.ncmessageId))].sort();
-    if (clicked.length) yield this.recountClicks(clicked);
+    if (clicked.length) await this.recountClicks(manager, clicked);
   }
 
   /** Counted from the inbox rather than incremented, so a redelivered click is not counted twice. */
-  private recountClicks(ncmessageIds: string[]) {
-    const messages = `"${this.dataSource.getMetadata(NetcoreMessage).tableName}"`;
-    const inbox = `"${this.dataSource.getMetadata(NetcoreWebhookEvent).tableName}"`;
-    return sqlStatement(
-      this.dataSource,
-      (p) =>
-        `UPDATE ${messages} SET "click_count" = (SELECT COUNT(*) FROM ${inbox} i ` +
-        `WHERE i."ncmessage_id" = ${messages}."ncmessage_id" AND i."status" = 'clicked') WHERE "ncmessage_id" IN (${p.list(ncmessageIds)})`,
-    );
+  private async recountClicks(manager: EntityManager, ncmessageIds: string[]): Promise<void> {
+    const clicks = manager
+      .createQueryBuilder()
+      .subQuery()
+      .select('COUNT(*)')
+      .from(NetcoreWebhookEvent, 'i')
+      .where(`i.ncmessageId = ${this.db.table(NetcoreMessage)}."ncmessage_id"`)
+      .andWhere(`i.status = 'clicked'`)
+      .getQuery();
+    await manager
+      .createQueryBuilder()
+      .update(NetcoreMessage)
+      .set({ clickCount: () => clicks })
+      .where({ ncmessageId: In(ncmessageIds) })
+      .execute();
   }
 
-  private onConflict(): string {
-    if (this.upsertSql) return this.upsertSql;
-    const t = `"${this.dataSource.getMetadata(NetcoreMessage).tableName}"`;
+  private upsertClause(): string {
+    if (this.clause) return this.clause;
+    const t = this.db.table(NetcoreMessage);
     const higher = `EXCLUDED."status_rank" > ${t}."status_rank"`;
     const earliest = (c: string) => commutativeSet.earliest(t, c);
     const latestKnown = (c: string) => `"${c}" = COALESCE(EXCLUDED."${c}", ${t}."${c}")`;
-    this.upsertSql = `("ncmessage_id") DO UPDATE SET ${[
+    return (this.clause = `("ncmessage_id") DO UPDATE SET ${[
       `"status" = CASE WHEN ${higher} THEN EXCLUDED."status" ELSE ${t}."status" END`,
       `"status_rank" = CASE WHEN ${higher} THEN EXCLUDED."status_rank" ELSE ${t}."status_rank" END`,
       latestKnown('recipient'),
@@ -88,7 +86,6 @@ export class NetcoreMessageStateWriter {
       earliest('failed_at'),
       earliest('first_clicked_at'),
       `"updated_at" = EXCLUDED."updated_at"`,
-    ].join(', ')}`;
-    return this.upsertSql;
+    ].join(', ')}`);
   }
 }

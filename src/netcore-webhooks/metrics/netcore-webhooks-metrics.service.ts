@@ -7,7 +7,7 @@ import type { ResolvedNetcoreWebhooksOptions } from '../netcore-webhooks-options
 
 /** Why a whole request was refused: a security refusal (guards, envelope), or storage failing. */
 export type NetcoreRequestRejectionReason = NetcoreRejectionReason | 'storage_unavailable' | 'unstorable_batch';
-export type NetcoreDeadLetterMetricReason = 'validation' | 'processing';
+export type NetcoreDeadLetterMetricReason = 'validation' | 'processing' | 'billing';
 
 // Netcore wants an answer within 2-3 s: the buckets are dense below that.
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10];
@@ -31,7 +31,7 @@ export class NetcoreWebhooksMetrics {
   private readonly ackLatency: Histogram;
   private readonly dispatchLatency: Histogram<'outcome'>;
   private readonly batchLatency: Histogram;
-  private readonly deferred: Counter;
+  private readonly billingCommands: Counter<'kind' | 'outcome'>;
 
   constructor(@Inject(NETCORE_WEBHOOKS_OPTIONS) options: ResolvedNetcoreWebhooksOptions) {
     const { registry, prefix } = options.metrics;
@@ -61,7 +61,7 @@ export class NetcoreWebhooksMetrics {
     this.ackLatency = histogram('ack_latency_seconds', 'Time to validate and store a batch before answering 200');
     this.dispatchLatency = histogram('dispatch_latency_seconds', "Time to run the host's listeners of one event", ['outcome']);
     this.batchLatency = histogram('batch_processing_seconds', 'Time to write message state, billing and analytics for one batch of events');
-    this.deferred = counter('dispatch_deferred_total', 'Events left to the recovery sweep because the dispatch queue was full');
+    this.billingCommands = counter('billing_commands_total', "Billing outbox commands sent to a host's sink, failed (retried) or dead", ['kind', 'outcome']);
   }
 
   /** One stored batch: counts and the time it took to acknowledge it. */
@@ -104,8 +104,9 @@ export class NetcoreWebhooksMetrics {
     }
   }
 
-  dispatchDeferred(count: number): void {
-    this.deferred.inc(count);
+  /** A billing command the relay sent to a host's sink, or that failed (retried) or died. */
+  billingCommand(kind: string, outcome: 'sent' | 'failed' | 'dead'): void {
+    this.billingCommands.inc({ kind, outcome });
   }
 
   /** Runs one event's listeners and records how long they took, and whether they succeeded. */

@@ -1,0 +1,214 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit, Optional } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { randomUUID } from 'node:crypto';
+import { NetcoreBillingRelay } from '../billing/netcore-billing-relay';
+import { NetcoreDatabase } from '../database/netcore-database';
+import { NetcoreWebhookEvent, UNPROCESSED_INBOX_ROWS } from '../entities/netcore-webhook-event.entity';
+import { netcoreMessageEventName } from '../events/netcore-message-events';
+import { NetcoreMessageEvent } from '../events/netcore-message.event';
+import { NetcoreWebhooksMetrics } from '../metrics/netcore-webhooks-metrics.service';
+import { NETCORE_WEBHOOKS_OPTIONS } from '../netcore-webhooks.constants';
+import type { ResolvedNetcoreWebhooksOptions } from '../netcore-webhooks-options.interface';
+import { NetcoreWebhooksConfigurationError } from '../netcore-webhooks-options.resolver';
+import { NetcoreProjections } from './netcore-projections.service';
+import { WorkRows } from './work-rows';
+
+/** Loops claiming batches at once: a second starts only when a full batch was claimed (a backlog). */
+const MAX_LANES = 4;
+
+const messageOf = (error: unknown) => (error as Error)?.message ?? String(error);
+
+/**
+ * The one worker loop of an app instance: claim due inbox rows → the module's projections (message state,
+ * billing, analytics) in one transaction → host listeners (`message.<status>`, awaited in order) → processed,
+ * or a retry with backoff, or a dead letter. Then the billing outbox's due commands go to a host's sink.
+ *
+ * Woken by ingest, by the next retry falling due and by a timer (`recovery.sweepIntervalMs`), which also finds
+ * the rows of a dead instance: claims are leases of `recovery.leaseMs` that a heartbeat renews while the
+ * instance lives.
+ */
+@Injectable()
+export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('NetcoreWebhooks');
+  /** The token of every claim this instance holds, so one heartbeat statement renews them all. */
+  readonly id = randomUUID();
+  readonly inbox: WorkRows<NetcoreWebhookEvent>;
+  private readonly lanes = new Set<Promise<void>>();
+  /** Inline processing and replays, run outside the loop. */
+  private readonly calls = new Set<Promise<unknown>>();
+  private readonly retriesDue: number[] = [];
+  private again = false;
+  private started = false;
+  private stopping = false;
+  private timer?: NodeJS.Timeout;
+  private heartbeat?: NodeJS.Timeout;
+
+  constructor(
+    db: NetcoreDatabase,
+    private readonly projections: NetcoreProjections,
+    private readonly relay: NetcoreBillingRelay,
+    @Inject(NETCORE_WEBHOOKS_OPTIONS) private readonly options: ResolvedNetcoreWebhooksOptions,
+    @Optional() private readonly emitter?: EventEmitter2,
+    @Optional() private readonly metrics?: NetcoreWebhooksMetrics,
+  ) {
+    this.inbox = new WorkRows(db, {
+      entity: NetcoreWebhookEvent,
+      unfinished: UNPROCESSED_INBOX_ROWS,
+      done: { state: 'processed', at: 'processedAt' },
+      deadLetterReason: 'processing',
+    });
+  }
+
+  onModuleInit(): void {
+    if (!this.emitter) {
+      throw new NetcoreWebhooksConfigurationError(
+        'no EventEmitter2 found. Add EventEmitterModule.forRoot() (from @nestjs/event-emitter) to the imports of your AppModule.',
+      );
+    }
+  }
+
+  onApplicationBootstrap(): void {
+    this.started = true;
+    const { leaseMs } = this.options.recovery;
+    this.heartbeat = setInterval(() => void this.renewClaims(), Math.max(1, Math.floor(leaseMs / 3)));
+    this.heartbeat.unref();
+    this.wake();
+  }
+
+  get leaseMs(): number {
+    return this.options.recovery.leaseMs;
+  }
+
+  /** Looks for due work now (stored events, due retries, outbox commands). */
+  wake(): void {
+    if (!this.started || this.stopping) return;
+    this.again = true;
+    if (!this.lanes.size) this.startLane();
+  }
+
+  /** Processes rows this instance claimed itself (inline processing, a replayed dead letter); answers when done. */
+  processClaimed(rows: NetcoreWebhookEvent[], lastAttempt = false): Promise<void> {
+    const call = this.process(rows, lastAttempt).then(
+      (commands) => void (commands && this.wake()),
+      (error: unknown) => this.logger.error(`Processing ${rows.length} event(s) failed; the rows are retaken when their claim runs out: ${messageOf(error)}`),
+    );
+    this.calls.add(call);
+    return call.finally(() => this.calls.delete(call));
+  }
+
+  /** Resolves when this instance has nothing in progress. */
+  async whenIdle(): Promise<void> {
+    while (this.lanes.size || this.calls.size) await Promise.allSettled([...this.lanes, ...this.calls]);
+  }
+
+  /** Stops taking work, lets what runs finish within `shutdownTimeoutMs`, and gives the claims back. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.options.shutdownTimeoutMs)));
+    const late = await Promise.race([this.whenIdle().then(() => false), timedOut]);
+    clearTimeout(timer);
+    clearInterval(this.heartbeat);
+    if (late) {
+      this.logger.warn(`Shutdown: processing still running after ${this.options.shutdownTimeoutMs} ms; its rows are retaken once their claim runs out`);
+      return;
+    }
+    await Promise.all([this.inbox.release(this.id), this.relay.commands.release(this.id)]).catch(() => undefined);
+  }
+
+  private startLane(): void {
+    clearTimeout(this.timer);
+    const lane: Promise<void> = this.runLane().finally(() => {
+      this.lanes.delete(lane);
+      if (!this.lanes.size) this.scheduleWake();
+    });
+    this.lanes.add(lane);
+  }
+
+  private async runLane(): Promise<void> {
+    const { batchSize, leaseMs } = this.options.recovery;
+    try {
+      while (!this.stopping) {
+        this.again = false;
+        const rows = await this.inbox.claimDue(this.id, batchSize, leaseMs);
+        if (rows.length === batchSize && this.lanes.size < MAX_LANES) this.startLane();
+        const commands = rows.length ? await this.process(rows) : 0;
+        const sent = this.stopping ? 0 : await this.relay.relay(this.id);
+        if (!rows.length && !commands && !sent && !this.again) return;
+      }
+    } catch (error) {
+      this.logger.error(`Processing paused by a database error; trying again in ${this.options.recovery.sweepIntervalMs} ms: ${messageOf(error)}`);
+    }
+  }
+
+  /** The next wake-up: the next retry this instance scheduled, or the timer that finds everything else. */
+  private scheduleWake(): void {
+    if (this.stopping) return;
+    const now = Date.now();
+    const later = this.retriesDue.filter((at) => at > now);
+    this.retriesDue.splice(0, this.retriesDue.length, ...later);
+    const at = Math.min(now + this.options.recovery.sweepIntervalMs, ...later);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.wake(), Math.max(0, at - now));
+    this.timer.unref();
+  }
+
+  /** Answers how many billing commands the events put in the outbox. */
+  private async process(rows: NetcoreWebhookEvent[], lastAttempt = false): Promise<number> {
+    const events = rows.map((r) => NetcoreMessageEvent.fromStored(r.id, JSON.parse(r.payload) as Record<string, unknown>, r.leftOut?.split(',')));
+    let commands = 0;
+    let eachAlone = false;
+    try {
+      const run = () => this.projections.record(events);
+      commands = await (this.metrics ? this.metrics.timeBatch(run) : run());
+    } catch (error) {
+      if (rows.length === 1) {
+        await this.failed(rows[0], error, lastAttempt);
+        return 0;
+      }
+      this.logger.warn(`Processing a batch of ${rows.length} event(s) failed; retrying them one by one: ${messageOf(error)}`);
+      eachAlone = true;
+    }
+    const processed: string[] = [];
+    for (const [i, row] of rows.entries()) {
+      try {
+        const run = async () => {
+          if (eachAlone) commands += await this.projections.record([events[i]]);
+          await this.emitter!.emitAsync(netcoreMessageEventName(row.status), events[i]);
+        };
+        await (this.metrics ? this.metrics.timeDispatch(run) : run());
+        processed.push(row.id);
+      } catch (error) {
+        await this.failed(row, error, lastAttempt);
+      }
+    }
+    await this.inbox.complete(this.id, processed);
+    return commands;
+  }
+
+  private async failed(row: NetcoreWebhookEvent, error: unknown, lastAttempt: boolean): Promise<void> {
+    this.metrics?.processingFailed(row.status);
+    const outcome = await this.inbox.fail(this.id, row.id, error, this.options.retry, lastAttempt);
+    const event = `event ${row.id} (message.${row.status})`;
+    if (outcome.state === 'failed') {
+      this.retriesDue.push(outcome.nextAttemptAt.getTime());
+      this.logger.warn(`Listener failed for ${event}, attempt ${outcome.attempts}; retry at ${outcome.nextAttemptAt.toISOString()}: ${messageOf(error)}`);
+    } else if (outcome.state === 'dead') {
+      this.metrics?.deadLettered('processing');
+      this.logger.error(`Listener failed for ${event} on attempt ${outcome.attempts}; moved to the dead letters: ${messageOf(error)}`);
+    } else {
+      this.logger.warn(`Listener failed for ${event}, but its claim had run out; the new holder records the outcome`);
+    }
+  }
+
+  private async renewClaims(): Promise<void> {
+    if (!this.lanes.size && !this.calls.size) return;
+    const { leaseMs } = this.options.recovery;
+    try {
+      await Promise.all([this.inbox.renew(this.id, leaseMs), this.relay.commands.renew(this.id, leaseMs)]);
+    } catch (error) {
+      this.logger.warn(`Could not renew this instance's claims: ${messageOf(error)}`);
+    }
+  }
+}

@@ -1,0 +1,162 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { In, type EntityManager, type ObjectLiteral } from 'typeorm';
+import { NetcoreDatabase, ROWS_PER_STATEMENT, upsert } from '../database/netcore-database';
+import { NetcoreDeadLetter, type NetcoreDeadLetterReason } from '../entities/netcore-dead-letter.entity';
+import type { NetcoreRetryOptions } from '../netcore-webhooks-options.interface';
+import { retryDelayMs } from './retry-delay';
+
+/** The columns a queue table has: the inbox and the billing outbox. */
+export interface WorkRow extends ObjectLiteral {
+  id: string;
+  state: string;
+  payload: string;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  lockedUntil: Date | null;
+  claimedBy: string | null;
+  lastError: string | null;
+  createdAt: Date;
+}
+
+/** What became of a row whose work threw. */
+export type FailureOutcome =
+  | { state: 'failed'; attempts: number; nextAttemptAt: Date }
+  | { state: 'dead'; attempts: number }
+  /** The claim had run out and another worker took the row over; it records the outcome instead. */
+  | { state: 'lost' };
+
+export interface WorkRowsConfig<T> {
+  entity: new () => T;
+  /** The partial index's WHERE for rows still to do, written as the index writes it. */
+  unfinished: string;
+  /** State and timestamp column of a row done. */
+  done: { state: string; at: keyof T & string };
+  /** Reason of the dead letter a row gets when it is out of attempts. */
+  deadLetterReason: NetcoreDeadLetterReason;
+  /** Extra condition for a row to be due (SQL over the alias `w`). */
+  due?: string;
+}
+
+const ERROR_LIMIT = 2000;
+
+/** One dead letter per row: the row dying again after a failed replay reopens the same letter. */
+export function deadLetterFingerprint(reason: NetcoreDeadLetterReason, id: string): string {
+  return createHash('sha256').update(`${reason}\n`).update(id).digest('hex');
+}
+
+/**
+ * Claims on a queue table. A worker (one per app instance) claims due rows with a short lease that its
+ * heartbeat renews while it works, and records each outcome only while its claim holds: two workers never
+ * work a row at once, and a dead instance's rows come free within one lease. PostgreSQL skips rows another
+ * worker is locking (`FOR UPDATE SKIP LOCKED`); SQLite's writes are serialized by `NetcoreDatabase`.
+ */
+export class WorkRows<T extends WorkRow> {
+  constructor(
+    private readonly db: NetcoreDatabase,
+    private readonly config: WorkRowsConfig<T>,
+  ) {}
+
+  find(id: string): Promise<T | null> {
+    return this.db.dataSource.getRepository(this.config.entity).findOneBy({ id } as never);
+  }
+
+  /** Claims up to `limit` due rows, oldest first. */
+  claimDue(worker: string, limit: number, leaseMs: number): Promise<T[]> {
+    return this.db.write(async (manager) => {
+      const now = Date.now();
+      const query = manager
+        .getRepository(this.config.entity)
+        .createQueryBuilder('w')
+        .where(this.config.unfinished)
+        .andWhere('COALESCE(w.nextAttemptAt, 0) <= :now AND COALESCE(w.lockedUntil, 0) <= :now', { now })
+        .orderBy('w.createdAt')
+        .limit(limit);
+      if (this.config.due) query.andWhere(this.config.due);
+      if (this.db.postgres) query.setLock('pessimistic_write').setOnLocked('skip_locked');
+      const rows = await query.getMany();
+      await this.hold(manager, worker, rows, now + leaseMs);
+      return rows;
+    });
+  }
+
+  /** Claims a dead row for one more attempt (a replayed dead letter); null when it is not dead. */
+  claimDead(worker: string, id: string, leaseMs: number): Promise<T | null> {
+    return this.db.write(async (manager) => {
+      const query = manager.getRepository(this.config.entity).createQueryBuilder('w').where('w.id = :id', { id }).andWhere(`w.state = 'dead'`);
+      if (this.db.postgres) query.setLock('pessimistic_write');
+      const row = await query.getOne();
+      if (!row) return null;
+      await manager.update(this.config.entity, { id } as never, { state: 'pending', lastError: null } as never);
+      await this.hold(manager, worker, [row], Date.now() + leaseMs);
+      return row;
+    });
+  }
+
+  /** The heartbeat: extends the lease of every row `worker` holds. */
+  async renew(worker: string, leaseMs: number): Promise<void> {
+    await this.db.write((m) => m.update(this.config.entity, { claimedBy: worker } as never, { lockedUntil: new Date(Date.now() + leaseMs) } as never));
+  }
+
+  /** Gives `worker`'s rows back at once (shutdown) instead of letting their lease run out. */
+  async release(worker: string): Promise<void> {
+    await this.db.write((m) => m.update(this.config.entity, { claimedBy: worker } as never, { claimedBy: null, lockedUntil: null } as never));
+  }
+
+  /** Records rows as done, each only while `worker`'s claim still holds. */
+  async complete(worker: string, ids: readonly string[]): Promise<void> {
+    if (!ids.length) return;
+    const done = { state: this.config.done.state, [this.config.done.at]: new Date(), lastError: null, nextAttemptAt: null, lockedUntil: null, claimedBy: null };
+    await this.db.write(async (manager) => {
+      for (let i = 0; i < ids.length; i += ROWS_PER_STATEMENT) {
+        await manager.update(this.config.entity, { id: In(ids.slice(i, i + ROWS_PER_STATEMENT)), claimedBy: worker } as never, done as never);
+      }
+    });
+  }
+
+  /** Counts the failed attempt; schedules the next one with backoff, or moves the row to the dead letters. */
+  fail(worker: string, id: string, error: unknown, retry: Required<NetcoreRetryOptions>, lastAttempt = false): Promise<FailureOutcome> {
+    const lastError = String((error as Error)?.stack ?? (error as Error)?.message ?? error).slice(0, ERROR_LIMIT);
+    const reason = String((error as Error)?.message ?? error).slice(0, ERROR_LIMIT);
+    return this.db.write(async (manager): Promise<FailureOutcome> => {
+      const query = manager.getRepository(this.config.entity).createQueryBuilder('w').where('w.id = :id AND w.claimedBy = :worker', { id, worker });
+      if (this.db.postgres) query.setLock('pessimistic_write');
+      const row = await query.getOne();
+      if (!row) return { state: 'lost' };
+      const attempts = row.attempts + 1;
+      const dead = lastAttempt || attempts >= retry.maxAttempts;
+      const nextAttemptAt = dead ? null : new Date(Date.now() + retryDelayMs(attempts, retry));
+      const outcome = { state: dead ? 'dead' : 'failed', attempts, lastError, nextAttemptAt, lockedUntil: null, claimedBy: null };
+      await manager.update(this.config.entity, { id } as never, outcome as never);
+      if (!dead) return { state: 'failed', attempts, nextAttemptAt: nextAttemptAt! };
+      await this.deadLetter(manager, row, reason);
+      return { state: 'dead', attempts };
+    });
+  }
+
+  private async hold(manager: EntityManager, worker: string, rows: readonly T[], lockedUntil: number): Promise<void> {
+    if (!rows.length) return;
+    await manager.update(this.config.entity, { id: In(rows.map((r) => r.id)) } as never, { claimedBy: worker, lockedUntil: new Date(lockedUntil) } as never);
+  }
+
+  private async deadLetter(manager: EntityManager, row: T, reason: string): Promise<void> {
+    const kind = this.config.deadLetterReason;
+    const letter: Partial<NetcoreDeadLetter> = {
+      id: randomUUID(),
+      fingerprint: deadLetterFingerprint(kind, row.id),
+      reason: kind,
+      errors: JSON.stringify([reason]),
+      payload: row.payload,
+      eventId: row.id,
+      state: 'open',
+      occurrences: 1,
+      createdAt: new Date(),
+    };
+    const letters = this.db.table(NetcoreDeadLetter);
+    await upsert(
+      manager,
+      NetcoreDeadLetter,
+      [letter],
+      `("fingerprint") DO UPDATE SET "state" = 'open', "errors" = EXCLUDED."errors", "occurrences" = ${letters}."occurrences" + 1, "resolved_at" = NULL, "resolution" = NULL`,
+    );
+  }
+}

@@ -1,0 +1,61 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { epochMs } from './epoch-ms.transformer';
+
+/** Commands still to send, written as the partial index's WHERE (SQLite uses it only for a query that repeats it). */
+export const UNSENT_COMMANDS = `"state" IN ('pending', 'failed')`;
+
+export type NetcoreBillingCommandKind = 'charge' | 'void' | 'restore';
+export type NetcoreBillingCommandState = 'pending' | 'failed' | 'sent' | 'dead';
+
+/**
+ * The billing outbox: a command for a host's billing sink, written in the transaction that folded the facts
+ * behind it, then sent at least once by the relay. A message's facts only grow, so each kind happens at most
+ * once per message and `<ncmessageId>:<kind>` is both the primary key and the sink's idempotency key.
+ */
+@Entity({ name: 'netcore_billing_commands' })
+@Index('idx_netcore_billing_commands_due', ['createdAt'], { where: UNSENT_COMMANDS })
+@Index('idx_netcore_billing_commands_message', ['ncmessageId'])
+export class NetcoreBillingCommand {
+  /** `<ncmessageId>:<kind>`. */
+  @PrimaryColumn({ type: 'varchar', length: 140 })
+  id!: string;
+
+  @Column({ name: 'ncmessage_id', type: 'varchar', length: 128 })
+  ncmessageId!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  kind!: NetcoreBillingCommandKind;
+
+  /** Order within the message: charge 1, void 2, restore 3. A command is sent only after the earlier ones. */
+  @Column({ type: 'integer' })
+  seq!: number;
+
+  /** The sink call's argument (JSON). */
+  @Column({ type: 'text' })
+  payload!: string;
+
+  @Column({ type: 'varchar', length: 16, default: 'pending' })
+  state!: NetcoreBillingCommandState;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  @Column({ name: 'next_attempt_at', type: 'bigint', nullable: true, transformer: epochMs })
+  nextAttemptAt!: Date | null;
+
+  /** Until when a relay holds the command; another instance may take it over afterwards. */
+  @Column({ name: 'locked_until', type: 'bigint', nullable: true, transformer: epochMs })
+  lockedUntil!: Date | null;
+
+  @Column({ name: 'claimed_by', type: 'varchar', length: 36, nullable: true })
+  claimedBy!: string | null;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError!: string | null;
+
+  @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
+  createdAt!: Date;
+
+  @Column({ name: 'sent_at', type: 'bigint', nullable: true, transformer: epochMs })
+  sentAt!: Date | null;
+}
