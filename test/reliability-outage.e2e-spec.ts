@@ -6,6 +6,7 @@ import { LEDGER_PROVIDERS } from './fixtures/reliability/ledger.listener';
 import { buildTraffic, expectedStatuses, tables } from './support/reliability';
 import { openDatabase } from './support/open-database';
 import { TcpProxy } from './support/tcp-proxy';
+import { CapturingLogger } from './support/capturing-logger';
 import { startHostApp, type TestApp } from './support/test-app';
 import { DATABASES, createTestDatabase, type DatabaseKind, type TestDatabase } from './support/test-databases';
 import { waitFor } from './support/wait-for';
@@ -66,7 +67,8 @@ describe.each(DATABASES)('database unavailable (%s)', (kind) => {
         providers: LEDGER_PROVIDERS,
         webhooks: { retry: { maxAttempts: 50, baseDelayMs: 20, maxDelayMs: 200 }, recovery: { sweepIntervalMs: 50, leaseMs: 500 } },
       },
-      { db, ...FIXTURE_LEDGER, database: outage.database },
+      // The outage is logged as errors: kept, not printed.
+      { db, ...FIXTURE_LEDGER, database: outage.database, logger: new CapturingLogger() },
     );
   });
   afterAll(async () => {
