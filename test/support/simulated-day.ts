@@ -1,3 +1,4 @@
+import { expectedRow, type BillingOutcome } from './billing-model';
 import type { NetcoreDeliveryStatusItem } from '../../src';
 
 /** mulberry32: a small seeded generator, so a failing day can be replayed with the same seed. */
@@ -119,12 +120,14 @@ interface Fact {
 export function expectedOutcome(batches: NetcoreDeliveryStatusItem[][]) {
   const seen = new Set<string>();
   const arrived = new Map<string, NetcoreDeliveryStatusItem[]>();
-  const billing = new Map<string, { billable?: NetcoreDeliveryStatusItem; failed?: NetcoreDeliveryStatusItem; delivered: boolean; told: 'none' | 'charged' | 'voided'; entry?: ExpectedLedgerEntry }>();
   const facts = new Map<string, Fact>();
-  /** The calls a billing sink should receive, per message, in order. */
+  /** What a host's billing sink has been told per message, and the calls, in order: each batch is folded whole. */
+  const told = new Map<string, BillingOutcome>();
   const calls = new Map<string, { call: string; args: Record<string, unknown> }[]>();
-  const tell = (id: string, call: string, args: Record<string, unknown>) => calls.set(id, [...(calls.get(id) ?? []), { call, args: { ncmessageId: id, ...args } }]);
+  const tell = (id: string, call: string, args: Record<string, unknown>) =>
+    calls.set(id, [...(calls.get(id) ?? []), { call, args: { idempotencyKey: `${id}:${call}`, ncmessageId: id, ...args } }]);
   for (const batch of batches) {
+    const touched = new Set<string>();
     for (const item of batch) {
       const key = `${item.ncmessage_id}|${item.status}|${item.received_at}`;
       if (seen.has(key)) continue;
@@ -132,6 +135,7 @@ export function expectedOutcome(batches: NetcoreDeliveryStatusItem[][]) {
       const id = item.ncmessage_id;
       const history = [...(arrived.get(id) ?? []), item];
       arrived.set(id, history);
+      touched.add(id);
 
       const factKey = `${id}|${item.status}`;
       if (!facts.has(factKey)) {
@@ -147,41 +151,24 @@ export function expectedOutcome(batches: NetcoreDeliveryStatusItem[][]) {
           remark: item.status_remark ?? '',
         });
       }
-
-      const b = billing.get(id) ?? { delivered: false, told: 'none' as const };
-      billing.set(id, b);
-      if (item.status === 'failed') b.failed ??= item;
-      else if (item.pricing?.billable) b.billable ??= item;
-      if (item.status === 'delivered' || item.status === 'read') b.delivered = true;
-      if (!b.billable) continue;
-      const billed = !(b.failed && !b.delivered);
-      if (billed && b.told === 'none') {
-        b.told = 'charged';
-        b.entry = {
-          ncmessageId: id,
-          category: b.billable.pricing!.category!,
-          pricingModel: b.billable.pricing!.pricing_model!,
-          pricingType: b.billable.pricing!.type!,
-          chargedAt: new Date(Number(b.billable.received_at) * 1000),
-          state: 'charged',
-          voidedAt: null,
-          voidReason: null,
-        };
-        const { category, pricingModel, pricingType, chargedAt } = b.entry;
-        tell(id, 'charge', { category, pricingModel, pricingType, chargedAt });
-      } else if (billed && b.told === 'voided') {
-        b.told = 'charged';
-        Object.assign(b.entry!, { state: 'charged', voidedAt: null, voidReason: null });
-        const firstDelivery = history.filter((e) => e.status === 'delivered' || e.status === 'read').map((e) => Number(e.received_at));
-        tell(id, 'restore', { deliveredAt: new Date(Math.min(...firstDelivery) * 1000) });
-      } else if (!billed && b.told === 'charged') {
-        b.told = 'voided';
-        Object.assign(b.entry!, { state: 'voided', voidedAt: new Date(Number(b.failed!.received_at) * 1000), voidReason: b.failed!.status_remark });
-        tell(id, 'void', { reason: b.failed!.status_remark, voidedAt: b.entry!.voidedAt });
+    }
+    for (const id of touched) {
+      const row = expectedRow(arrived.get(id)!);
+      const before = told.get(id) ?? 'none';
+      if (!row || row.state === before) continue;
+      told.set(id, row.state);
+      const charge = () => tell(id, 'charge', { category: row.category, pricingModel: row.pricingModel, pricingType: row.pricingType, chargedAt: row.chargedAt });
+      if (row.state === 'voided') {
+        if (before === 'none') charge();
+        tell(id, 'void', { reason: row.voidReason, voidedAt: row.voidedAt });
+      } else if (before === 'none') charge();
+      else {
+        const deliveries = arrived.get(id)!.filter((e) => e.status === 'delivered' || e.status === 'read').map((e) => Number(e.received_at));
+        tell(id, 'restore', { deliveredAt: new Date(Math.min(...deliveries) * 1000) });
       }
     }
   }
-  const ledger = [...billing.values()].flatMap((b) => (b.entry ? [b.entry] : [])).sort((a, b) => a.ncmessageId.localeCompare(b.ncmessageId));
+  const ledger = [...arrived.values()].flatMap((items) => expectedRow(items) ?? []).sort((a, b) => a.ncmessageId.localeCompare(b.ncmessageId));
   return { ledger, calls, facts: [...facts.entries()].map(([key, fact]) => ({ ncmessageId: key.split('|')[0], ...fact })) };
 }
 

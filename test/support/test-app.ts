@@ -90,7 +90,9 @@ export async function startHostApp(
       recorder.received.length = 0;
     },
     close: async () => {
-      await dispatcher.whenIdle();
+      // Bounded: after a test destroyed the DataSource under the app, a transaction the worker had begun never
+      // settles (PostgreSQL's pool ends without answering it).
+      await Promise.race([dispatcher.whenIdle(), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
       await app.close();
       if (!shared) await db.drop();
     },

@@ -25,18 +25,21 @@ export class NetcoreBillingRelay {
     @Inject(NETCORE_WEBHOOKS_OPTIONS) private readonly options: ResolvedNetcoreWebhooksOptions,
     @Optional() private readonly metrics?: NetcoreWebhooksMetrics,
   ) {
-    const earlier = db.table(NetcoreBillingCommand);
     this.commands = new WorkRows(db, {
       entity: NetcoreBillingCommand,
       unfinished: UNSENT_COMMANDS,
       done: { state: 'sent', at: 'sentAt' },
       deadLetterReason: 'billing',
-      due: `NOT EXISTS (SELECT 1 FROM ${earlier} e WHERE e."ncmessage_id" = w."ncmessage_id" AND e."seq" < w."seq" AND e."state" <> 'sent')`,
+      due: () =>
+        `NOT EXISTS (SELECT 1 FROM ${db.table(NetcoreBillingCommand)} e WHERE e."ncmessage_id" = w."ncmessage_id" AND e."seq" < w."seq" AND e."state" <> 'sent')`,
     });
   }
 
-  /** Sends one batch of due commands as `worker`; answers how many it took. */
-  async relay(worker: string, lastAttempt = false, claimed?: NetcoreBillingCommand[]): Promise<number> {
+  /**
+   * Sends one batch of due commands as `worker` (or `claimed`, already held); answers how many it took.
+   * `onRetry` hears when each failed command is due again.
+   */
+  async relay(worker: string, onRetry: (at: Date) => void, claimed?: NetcoreBillingCommand[], lastAttempt = false): Promise<number> {
     const { batchSize, leaseMs } = this.options.recovery;
     const commands = claimed ?? (await this.commands.claimDue(worker, batchSize, leaseMs));
     const sent: string[] = [];
@@ -49,17 +52,18 @@ export class NetcoreBillingRelay {
         sent.push(command.id);
         this.metrics?.billingCommand(command.kind, 'sent');
       } catch (error) {
-        await this.failed(worker, command, error, lastAttempt);
+        await this.failed(worker, command, error, lastAttempt, onRetry);
       }
     }
     await this.commands.complete(worker, sent);
     return commands.length;
   }
 
-  private async failed(worker: string, command: NetcoreBillingCommand, error: unknown, lastAttempt: boolean): Promise<void> {
+  private async failed(worker: string, command: NetcoreBillingCommand, error: unknown, lastAttempt: boolean, onRetry: (at: Date) => void): Promise<void> {
     const reason = (error as Error)?.message ?? String(error);
     const outcome = await this.commands.fail(worker, command.id, error, this.options.retry, lastAttempt);
     if (outcome.state === 'failed') {
+      onRetry(outcome.nextAttemptAt);
       this.metrics?.billingCommand(command.kind, 'failed');
       this.logger.warn(`Billing sink failed on ${command.id}, attempt ${outcome.attempts}; retry at ${outcome.nextAttemptAt.toISOString()}: ${reason}`);
     } else if (outcome.state === 'dead') {

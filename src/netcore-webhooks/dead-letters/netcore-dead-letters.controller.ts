@@ -21,7 +21,7 @@ import { NetcoreAdminGuard } from '../guards/admin.guard';
 import { NetcoreDeadLetterService } from './netcore-dead-letter.service';
 import type { NetcoreDeadLetterPage, NetcoreDeadLetterQuery, NetcoreReplayResult } from './netcore-dead-letter.types';
 
-const REASONS = ['validation', 'processing'];
+const REASONS = ['validation', 'processing', 'billing'];
 const STATES = ['open', 'replayed', 'discarded'];
 const MAX_REPLAY_IDS = 500;
 

@@ -134,7 +134,7 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
         const rows = await this.inbox.claimDue(this.id, batchSize, leaseMs);
         if (rows.length === batchSize && this.lanes.size < MAX_LANES) this.startLane();
         const commands = rows.length ? await this.process(rows) : 0;
-        const sent = this.stopping ? 0 : await this.relay.relay(this.id);
+        const sent = this.stopping ? 0 : await this.relay.relay(this.id, this.onRetry);
         if (!rows.length && !commands && !sent && !this.again) return;
       }
     } catch (error) {
@@ -192,7 +192,7 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
     const outcome = await this.inbox.fail(this.id, row.id, error, this.options.retry, lastAttempt);
     const event = `event ${row.id} (message.${row.status})`;
     if (outcome.state === 'failed') {
-      this.retriesDue.push(outcome.nextAttemptAt.getTime());
+      this.onRetry(outcome.nextAttemptAt);
       this.logger.warn(`Listener failed for ${event}, attempt ${outcome.attempts}; retry at ${outcome.nextAttemptAt.toISOString()}: ${messageOf(error)}`);
     } else if (outcome.state === 'dead') {
       this.metrics?.deadLettered('processing');
@@ -201,6 +201,8 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
       this.logger.warn(`Listener failed for ${event}, but its claim had run out; the new holder records the outcome`);
     }
   }
+
+  private readonly onRetry = (at: Date) => void this.retriesDue.push(at.getTime());
 
   private async renewClaims(): Promise<void> {
     if (!this.lanes.size && !this.calls.size) return;

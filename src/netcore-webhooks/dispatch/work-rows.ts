@@ -33,8 +33,8 @@ export interface WorkRowsConfig<T> {
   done: { state: string; at: keyof T & string };
   /** Reason of the dead letter a row gets when it is out of attempts. */
   deadLetterReason: NetcoreDeadLetterReason;
-  /** Extra condition for a row to be due (SQL over the alias `w`). */
-  due?: string;
+  /** Extra condition for a row to be due (SQL over the alias `w`), built on first use (entity metadata is ready then). */
+  due?: () => string;
 }
 
 const ERROR_LIMIT = 2000;
@@ -51,6 +51,8 @@ export function deadLetterFingerprint(reason: NetcoreDeadLetterReason, id: strin
  * worker is locking (`FOR UPDATE SKIP LOCKED`); SQLite's writes are serialized by `NetcoreDatabase`.
  */
 export class WorkRows<T extends WorkRow> {
+  private due?: string;
+
   constructor(
     private readonly db: NetcoreDatabase,
     private readonly config: WorkRowsConfig<T>,
@@ -71,7 +73,7 @@ export class WorkRows<T extends WorkRow> {
         .andWhere('COALESCE(w.nextAttemptAt, 0) <= :now AND COALESCE(w.lockedUntil, 0) <= :now', { now })
         .orderBy('w.createdAt')
         .limit(limit);
-      if (this.config.due) query.andWhere(this.config.due);
+      if (this.config.due) query.andWhere((this.due ??= this.config.due()));
       if (this.db.postgres) query.setLock('pessimistic_write').setOnLocked('skip_locked');
       const rows = await query.getMany();
       await this.hold(manager, worker, rows, now + leaseMs);

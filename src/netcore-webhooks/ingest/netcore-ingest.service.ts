@@ -112,7 +112,8 @@ export class NetcoreIngestService {
       );
     }
     if (inline) await this.worker.processClaimed(stored);
-    else if (stored.length) this.worker.wake();
+    // Also for duplicates only: this request's upsert may have held rows that a claim skipped meanwhile.
+    else if (pending.length) this.worker.wake();
 
     const result: NetcoreIngestResult = { accepted: stored.length, duplicates, rejected: rejectedCount };
     this.metrics?.batchStored(items.length, result, Date.now() - started);
