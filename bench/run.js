@@ -503,13 +503,13 @@ function machine(pgVersion) {
 }
 
 function updateReadme(table) {
-  const readme = join(ROOT, 'README.md');
+  const readme = join(ROOT, 'docs', 'performance.md');
   const text = readFileSync(readme, 'utf8');
   const start = '<!-- bench:start -->';
   const end = '<!-- bench:end -->';
   const i = text.indexOf(start);
   const j = text.indexOf(end);
-  if (i < 0 || j < i) throw new Error(`README.md has no ${start} ... ${end} block to update`);
+  if (i < 0 || j < i) throw new Error(`docs/performance.md has no ${start} ... ${end} block to update`);
   writeFileSync(readme, `${text.slice(0, i + start.length)}\n${table}\n${text.slice(j)}`);
 }
 
@@ -758,7 +758,7 @@ async function main() {
   log(`wrote bench/results/${stamp}.json and bench/results/latest.{json,md}${cpuProfDir ? `; CPU profiles in ${cpuProfDir}` : ''}`);
   if (args.updateReadme) {
     updateReadme(table);
-    log('updated the table in README.md');
+    log('updated the tables in docs/performance.md');
   }
   if (process.env.BENCH_KEEP) log(`kept ${work}`);
   else rmSync(work, { recursive: true, force: true });

@@ -34,10 +34,11 @@ export function recoveryOptions(env: NodeJS.ProcessEnv = process.env): NetcoreRe
     TypeOrmModule.forRootAsync({ useFactory: () => databaseOptions() }),
     EventEmitterModule.forRoot(),
     NetcoreWebhooksModule.forRootAsync({
+      // Routes are fixed when the module is declared: the admin endpoints exist only with an admin token.
+      adminRoutes: Boolean(process.env.NETCORE_ADMIN_TOKEN),
       useFactory: () => ({
         verification: { scheme: 'hmac', secrets: [webhookSecret()] },
         recovery: recoveryOptions(),
-        // GET /webhooks/netcore/analytics/summary exists only when an admin token is configured.
         ...(process.env.NETCORE_ADMIN_TOKEN ? { admin: { token: process.env.NETCORE_ADMIN_TOKEN } } : {}),
       }),
     }),

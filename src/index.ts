@@ -22,7 +22,7 @@ export { NETCORE_WEBHOOKS_OPTIONS } from './netcore-webhooks/netcore-webhooks.co
 export { NetcoreWebhooksConfigurationError } from './netcore-webhooks/netcore-webhooks-options.resolver';
 
 export { NETCORE_MESSAGE_EVENTS, netcoreMessageEventName } from './netcore-webhooks/events/netcore-message-events';
-export type { NetcoreMessageEventName } from './netcore-webhooks/events/netcore-message-events';
+export type { NetcoreMessageEventName, NetcoreMessageStatus } from './netcore-webhooks/events/netcore-message-events';
 export { NetcoreMessageEvent } from './netcore-webhooks/events/netcore-message.event';
 export type { NetcoreMessagePricing } from './netcore-webhooks/events/netcore-message.event';
 export { STATUS_RANK } from './netcore-webhooks/lifecycle/status-rank';
@@ -73,6 +73,8 @@ export { NetcoreDeadLetterService } from './netcore-webhooks/dead-letters/netcor
 export type {
   NetcoreDeadLetterPage,
   NetcoreDeadLetterQuery,
+  NetcoreDeadLetterView,
+  NetcoreDeadLetterViewPage,
   NetcoreReplayOutcome,
   NetcoreReplayResult,
 } from './netcore-webhooks/dead-letters/netcore-dead-letter.types';

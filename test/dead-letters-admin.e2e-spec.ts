@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { NetcoreDeadLetter, NetcoreDeadLetterService, buildDeliveryStatus, buildWebhookPayload } from '../src';
+import type { NetcoreDeadLetterView } from '../src/netcore-webhooks/dead-letters/netcore-dead-letter.types';
 import { FaultPlan } from './fixtures/reliability/fault-plan';
 import { FIXTURE_LEDGER } from './fixtures/reliability/ledger.entities';
 import { LEDGER_PROVIDERS } from './fixtures/reliability/ledger.listener';
@@ -25,9 +26,10 @@ describe.each(DATABASES)('dead letters admin endpoints (%s)', (kind) => {
     });
     afterAll(() => t?.close());
 
-    it('answers 404, as if they did not exist, even with a token', async () => {
+    it('does not map them: 404 even with a token, and the guard never runs', async () => {
       await request(t.app.getHttpServer()).get(BASE).set('authorization', `Bearer ${TOKEN}`).expect(404);
       await request(t.app.getHttpServer()).post(`${BASE}/replay`).send({ ids: ['x'] }).expect(404);
+      await request(t.app.getHttpServer()).get(`${WEBHOOK_PATH}/analytics/summary?from=2025-12-01&to=2025-12-01`).expect(404);
     });
   });
 
@@ -85,7 +87,8 @@ describe.each(DATABASES)('dead letters admin endpoints (%s)', (kind) => {
       const validation = await admin().get('?reason=validation&state=open').expect(200);
       expect(validation.body.items.length).toBeGreaterThan(0);
       expect(validation.body.items.every((l: NetcoreDeadLetter) => l.reason === 'validation' && l.state === 'open')).toBe(true);
-      expect(validation.body.items.some((l: NetcoreDeadLetter) => JSON.parse(l.payload).received_at === 'not-a-time')).toBe(true);
+      expect(validation.body.items.some((l: NetcoreDeadLetterView) => (l.payload as { received_at?: string }).received_at === 'not-a-time')).toBe(true);
+      expect(validation.body.items.every((l: NetcoreDeadLetterView) => Array.isArray(l.errors) && typeof l.payload === 'object')).toBe(true);
 
       const page1 = await admin().get('?pageSize=1&page=1').expect(200);
       const page2 = await admin().get('?pageSize=1&page=2').expect(200);
@@ -114,7 +117,9 @@ describe.each(DATABASES)('dead letters admin endpoints (%s)', (kind) => {
     it('shows one letter, and 404 for an unknown id', async () => {
       const letter = await letterValidToday();
       const res = await admin().get(`/${letter.id}`).expect(200);
-      expect(res.body).toMatchObject({ id: letter.id, reason: 'validation', state: 'open', payload: letter.payload });
+      // errors and payload are JSON values, not JSON inside strings.
+      expect(res.body).toMatchObject({ id: letter.id, reason: 'validation', state: 'open', payload: JSON.parse(letter.payload), errors: JSON.parse(letter.errors) });
+      expect(res.body.errors).toEqual(['status must be one of sent, read (older version)']);
       await admin().get(`/${randomUUID()}`).expect(404);
     });
 
@@ -159,7 +164,7 @@ describe.each(DATABASES)('dead letters admin endpoints (%s)', (kind) => {
     it('discards a letter with a reason, once', async () => {
       const letter = await letterValidToday();
       const res = await admin().post(`/${letter.id}/discard`, { reason: 'test traffic from staging' }).expect(200);
-      expect(res.body).toMatchObject({ id: letter.id, state: 'discarded', resolution: 'discarded: test traffic from staging' });
+      expect(res.body).toMatchObject({ id: letter.id, state: 'discarded', resolution: 'discarded: test traffic from staging', payload: JSON.parse(letter.payload) });
       expect(res.body.resolvedAt).not.toBeNull();
       await admin().post(`/${letter.id}/discard`, { reason: 'again' }).expect(409);
       await admin().post(`/${letter.id}/replay`).expect(200, { id: letter.id, outcome: 'not-open' });

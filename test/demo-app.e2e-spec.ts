@@ -79,9 +79,8 @@ describe.each(CASES)('demo app: metrics, health and OpenAPI docs (%s, %s)', (kin
       expect.arrayContaining(['phoneNumber', 'recipient', 'source', 'status_remark', 'x-apiheader', 'pricing']),
     );
     expect(DeliveryStatusPricingDto.required).toEqual(['billable']);
-    // The module's admin endpoints are documented with bearer auth; the demo's own endpoints are not part of the API.
-    expect(doc.paths['/webhooks/netcore/analytics/summary'].get.security).toEqual([{ bearer: [] }]);
-    expect(Object.keys(doc.paths).filter((p) => !p.startsWith('/webhooks/netcore'))).toEqual([]);
+    // Without NETCORE_ADMIN_TOKEN the admin endpoints are not mapped, so not documented; the demo's own endpoints are not part of the API.
+    expect(Object.keys(doc.paths)).toEqual(['/webhooks/netcore']);
   });
 });
 

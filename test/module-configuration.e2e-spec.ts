@@ -12,6 +12,7 @@ import {
   buildWebhookPayload,
   type NetcoreWebhooksOptions,
 } from '../src';
+import { CapturingLogger } from './support/capturing-logger';
 import { startHostApp } from './support/test-app';
 import { DATABASES, createTestDatabase, type TestDatabase } from './support/test-databases';
 import { TEST_SECRET, postSigned } from './support/webhook-client';
@@ -96,7 +97,8 @@ describe.each(DATABASES)('module configuration (%s)', (kind) => {
   });
 
   it("answers 503 and acknowledges nothing when the database is unavailable", async () => {
-    const t = await startHostApp(kind);
+    // The outage is on purpose: its ERROR lines are captured, not printed.
+    const t = await startHostApp(kind, {}, { logger: new CapturingLogger() });
     const dataSource = t.app.get(DataSource);
     const item = buildDeliveryStatus();
     await dataSource.destroy();

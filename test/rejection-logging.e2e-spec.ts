@@ -1,10 +1,10 @@
 import request from 'supertest';
-import { buildDeliveryStatus, buildWebhookPayload } from '../src';
+import { NetcoreSecurityStats, buildDeliveryStatus, buildWebhookPayload, signNetcorePayload } from '../src';
 import { CapturingLogger } from './support/capturing-logger';
 import { SCHEME_SIGNERS, type SchemeSigner } from './support/scheme-signers';
-import { startHostApp, type TestApp } from './support/test-app';
+import { ADAPTERS, startHostApp, type TestApp } from './support/test-app';
 import { DATABASES } from './support/test-databases';
-import { WEBHOOK_PATH } from './support/webhook-client';
+import { TEST_SECRET, WEBHOOK_PATH } from './support/webhook-client';
 
 const variants = DATABASES.flatMap((db) => SCHEME_SIGNERS.map((signer) => [signer.scheme, db, signer] as const));
 
@@ -74,5 +74,54 @@ describe.each(variants)('rejection logs, scheme %s (%s)', (_scheme, kind, signer
     expect(line.message).not.toMatch(/[\u0000-\u001f]/);
     expect(line.message).toContain('\\u0009"ncmessage_id"');
     expect(line.message).toContain('\\u001b[2J');
+  });
+});
+
+const platforms = ADAPTERS.flatMap((adapter) => DATABASES.map((db) => [adapter, db] as const));
+
+/** Refusals of the app's body parser, before any guard of ours: the same one warning line, never an error with a stack. */
+describe.each(platforms)('body parser rejection logs on %s (%s)', (adapter, kind) => {
+  const logger = new CapturingLogger();
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startHostApp(kind, {}, { adapter, logger, bodyLimit: 4096 });
+  });
+  afterAll(() => t?.close());
+  beforeEach(() => logger.clear());
+
+  const post = (body: string) =>
+    request(t.app.getHttpServer())
+      .post(WEBHOOK_PATH)
+      .set('content-type', 'application/json')
+      .set('x-netcore-signature', signNetcorePayload(body, TEST_SECRET))
+      .send(body);
+  const rejections = () => logger.lines.filter((l) => l.message.startsWith('Rejected webhook'));
+
+  it("logs a body over the parser's limit (413) as one warning, without the body or an error", async () => {
+    const body = JSON.stringify(buildWebhookPayload({ ...buildDeliveryStatus(), status_remark: `MARKER ${'z'.repeat(8000)}` }));
+    await post(body).expect(413);
+    expect(rejections()).toEqual([expect.objectContaining({ level: 'warn', context: 'NetcoreWebhooks' })]);
+    expect(rejections()[0].message).toMatch(/body parser limit/);
+    expect(rejections()[0].message).not.toContain('MARKER');
+    expect(logger.lines.filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
+    expect(t.app.get(NetcoreSecurityStats).count('body_too_large')).toBeGreaterThan(0);
+  });
+
+  it('logs malformed JSON (400) as one warning, without the signature or the secret', async () => {
+    const body = '{"delivery_status": [{"ncmessage_id": "abc", ';
+    const res = await post(body).expect(400);
+    expect(res.body.statusCode).toBe(400);
+    expect(rejections()).toEqual([expect.objectContaining({ level: 'warn', context: 'NetcoreWebhooks' })]);
+    expect(rejections()[0].message).toMatch(/not valid JSON/);
+    expect(logger.lines.filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
+    expect(logger.text()).not.toContain(TEST_SECRET);
+    expect(logger.text()).not.toContain(signNetcorePayload(body, TEST_SECRET));
+  });
+
+  it('leaves the other routes to the app: a parser error elsewhere is not logged as ours', async () => {
+    await request(t.app.getHttpServer()).post('/somewhere-else').set('content-type', 'application/json').send('{"a":').expect((res) => {
+      expect([400, 404]).toContain(res.status);
+    });
+    expect(rejections()).toEqual([]);
   });
 });

@@ -78,7 +78,8 @@ export interface NetcoreWebhooksOptions {
   processing?: 'async' | 'inline';
   /**
    * Enables the module's admin endpoints (analytics, dead letters) under `path`, guarded by
-   * `Authorization: Bearer <token>`. Without it those endpoints answer 404.
+   * `Authorization: Bearer <token>`. Without it those routes are not mapped (404, absent from OpenAPI).
+   * With `forRootAsync`, also declare `adminRoutes: true`.
    */
   admin?: NetcoreAdminOptions;
   /**
@@ -174,6 +175,14 @@ export interface NetcoreWebhooksModuleExtras {
   path?: string;
   /** Register the module's exported providers globally. @default false */
   isGlobal?: boolean;
+  /**
+   * Maps the admin endpoints (analytics, dead letters). Routes are fixed when the module is declared, while
+   * `forRootAsync` options (and so `admin.token`) arrive at start-up: there, set `adminRoutes: true` and
+   * return `admin: { token }` from the factory. `forRoot` maps them when `admin` is set. A mismatch stops
+   * start-up with an error naming the fix.
+   * @default true with forRoot when `admin` is set, else false
+   */
+  adminRoutes?: boolean;
   /** Replaces the billing sink. @default TypeOrmBillingSink (ledger in `netcore_billing_records`) */
   billingSink?: NetcoreSinkOption<NetcoreBillingSink>;
   /** Replaces the analytics sink. @default TypeOrmAnalyticsSink (daily counters) */

@@ -15,7 +15,6 @@ export function createNetcoreAnalyticsController(path: string): Type<unknown> {
   @ApiTags('Netcore webhooks admin')
   @ApiBearerAuth()
   @ApiResponse({ status: 401, description: 'Missing or wrong admin bearer token' })
-  @ApiResponse({ status: 404, description: 'Admin endpoints are disabled (no admin.token configured)' })
   @Controller(path)
   @UseGuards(NetcoreAdminGuard)
   class NetcoreAnalyticsController {

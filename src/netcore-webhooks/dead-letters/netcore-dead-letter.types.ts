@@ -31,3 +31,14 @@ export interface NetcoreReplayResult {
   /** Why it failed or is invalid. */
   errors?: string[];
 }
+
+/** A dead letter as the admin endpoints answer it: `errors` and `payload` as JSON values, not JSON text. */
+export interface NetcoreDeadLetterView extends Omit<NetcoreDeadLetter, 'errors' | 'payload'> {
+  errors: string[];
+  /** The item as received. */
+  payload: unknown;
+}
+
+export interface NetcoreDeadLetterViewPage extends Omit<NetcoreDeadLetterPage, 'items'> {
+  items: NetcoreDeadLetterView[];
+}

@@ -19,7 +19,7 @@ import { isUUID } from 'class-validator';
 import type { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
 import { NetcoreAdminGuard } from '../guards/admin.guard';
 import { NetcoreDeadLetterService } from './netcore-dead-letter.service';
-import type { NetcoreDeadLetterPage, NetcoreDeadLetterQuery, NetcoreReplayResult } from './netcore-dead-letter.types';
+import type { NetcoreDeadLetterQuery, NetcoreDeadLetterView, NetcoreDeadLetterViewPage, NetcoreReplayResult } from './netcore-dead-letter.types';
 
 const REASONS = ['validation', 'processing', 'billing'];
 const STATES = ['open', 'replayed', 'discarded'];
@@ -37,6 +37,20 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
   return value as T;
 }
 
+/** The stored text as the JSON value it holds; text that is not JSON (never written by the module) stays text. */
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function view(letter: NetcoreDeadLetter): NetcoreDeadLetterView {
+  const errors = parsed(letter.errors);
+  return { ...letter, errors: Array.isArray(errors) ? errors.map(String) : [String(errors)], payload: parsed(letter.payload) };
+}
+
 /** Dead letter ids are UUIDs (randomUUID): anything else is a 400, never a value the database refuses (NUL: 500). */
 const letterId = () => new ParseUUIDPipe();
 
@@ -48,24 +62,24 @@ function ids(body: unknown): string[] {
   return list as string[];
 }
 
-/** Admin endpoints under `<path>/dead-letters`; 404 unless `admin.token` is configured (NetcoreAdminGuard). */
+/** Admin endpoints under `<path>/dead-letters`; mapped only when the admin endpoints are enabled (see adminRoutes). */
 export function createNetcoreDeadLettersController(path: string): Type<unknown> {
   @ApiTags('Netcore webhooks admin')
   @ApiBearerAuth()
   @ApiResponse({ status: 401, description: 'Missing or wrong admin bearer token' })
-  @ApiResponse({ status: 404, description: 'Admin endpoints are disabled (no admin.token configured), or no such dead letter' })
+  @ApiResponse({ status: 404, description: 'No such dead letter' })
   @Controller(`${path.replace(/\/+$/, '')}/dead-letters`)
   @UseGuards(NetcoreAdminGuard)
   class NetcoreDeadLettersController {
     constructor(private readonly deadLetters: NetcoreDeadLetterService) {}
 
     @Get()
-    list(
+    async list(
       @Query('reason') reason?: string,
       @Query('state') state?: string,
       @Query('page') page?: string,
       @Query('pageSize') pageSize?: string,
-    ): Promise<NetcoreDeadLetterPage> {
+    ): Promise<NetcoreDeadLetterViewPage> {
       const query: NetcoreDeadLetterQuery = {
         reason: oneOf('reason', reason, REASONS),
         state: oneOf('state', state, STATES),
@@ -73,7 +87,8 @@ export function createNetcoreDeadLettersController(path: string): Type<unknown> 
         pageSize: positiveInt('pageSize', pageSize),
       };
       if (query.pageSize !== undefined && query.pageSize > 500) throw new BadRequestException('pageSize must be at most 500');
-      return this.deadLetters.list(query);
+      const found = await this.deadLetters.list(query);
+      return { ...found, items: found.items.map(view) };
     }
 
     @Post('replay')
@@ -83,10 +98,10 @@ export function createNetcoreDeadLettersController(path: string): Type<unknown> 
     }
 
     @Get(':id')
-    async show(@Param('id', letterId()) id: string): Promise<NetcoreDeadLetter> {
+    async show(@Param('id', letterId()) id: string): Promise<NetcoreDeadLetterView> {
       const letter = await this.deadLetters.show(id);
       if (!letter) throw new NotFoundException(`No dead letter ${id}`);
-      return letter;
+      return view(letter);
     }
 
     @Post(':id/replay')
@@ -99,13 +114,13 @@ export function createNetcoreDeadLettersController(path: string): Type<unknown> 
 
     @Post(':id/discard')
     @HttpCode(HttpStatus.OK)
-    async discard(@Param('id', letterId()) id: string, @Body() body: unknown): Promise<NetcoreDeadLetter> {
+    async discard(@Param('id', letterId()) id: string, @Body() body: unknown): Promise<NetcoreDeadLetterView> {
       const reason = (body as { reason?: unknown } | null)?.reason;
       if (typeof reason !== 'string' || !reason.trim() || reason.length > 1000 || reason.includes('\u0000')) {
         throw new BadRequestException('reason must be a non-empty string of at most 1000 characters, without NUL');
       }
       const closed = await this.deadLetters.discard(id, reason.trim());
-      if (closed) return closed;
+      if (closed) return view(closed);
       if (!(await this.deadLetters.show(id))) throw new NotFoundException(`No dead letter ${id}`);
       throw new ConflictException(`Dead letter ${id} is not open`);
     }

@@ -13,3 +13,9 @@ export type NetcoreMessageEventName = (typeof NETCORE_MESSAGE_EVENTS)[keyof type
 export function netcoreMessageEventName(status: string): string {
   return `message.${status}`;
 }
+
+/**
+ * `status` of an event: Netcore's documented statuses, or a lower-case token Netcore adds later
+ * (`string & {}` keeps editors suggesting the known ones).
+ */
+export type NetcoreMessageStatus = 'sent' | 'delivered' | 'read' | 'failed' | 'clicked' | (string & {});

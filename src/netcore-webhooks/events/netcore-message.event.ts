@@ -1,4 +1,5 @@
 import { parseReceivedAt } from '../dto/received-at';
+import type { NetcoreMessageStatus } from './netcore-message-events';
 
 export interface NetcoreMessagePricing {
   billable: boolean;
@@ -15,7 +16,7 @@ export class NetcoreMessageEvent {
   /** Id of the inbox row this event was stored as; stable across redeliveries. */
   readonly eventId: string;
   readonly ncmessageId: string;
-  readonly status: string;
+  readonly status: NetcoreMessageStatus;
   readonly receivedAt: Date;
   readonly recipient?: string;
   readonly phoneNumber?: string;
@@ -41,7 +42,7 @@ export class NetcoreMessageEvent {
     return new NetcoreMessageEvent({
       eventId,
       ncmessageId: raw.ncmessage_id as string,
-      status: raw.status as string,
+      status: raw.status as NetcoreMessageStatus,
       receivedAt: new Date(parseReceivedAt(raw.received_at)!),
       recipient: str(field('recipient')),
       phoneNumber: str(field('phoneNumber')),

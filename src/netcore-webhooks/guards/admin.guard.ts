@@ -7,8 +7,8 @@ import type { ResolvedNetcoreWebhooksOptions } from '../netcore-webhooks-options
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /**
- * Guards the module's admin endpoints with `Authorization: Bearer <admin.token>`.
- * Without `admin` configured they do not exist as far as a caller can tell (404).
+ * Guards the module's admin endpoints with `Authorization: Bearer <admin.token>`. Without `admin` the
+ * endpoints are not mapped at all; the 404 here only backs that up.
  */
 @Injectable()
 export class NetcoreAdminGuard implements CanActivate {

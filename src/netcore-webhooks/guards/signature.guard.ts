@@ -67,9 +67,10 @@ export class NetcoreSignatureGuard implements CanActivate {
     if (Buffer.isBuffer(request.rawBody)) return request.rawBody;
     // No body at all: the parser had nothing to read, so there is neither a parsed nor a raw body.
     if (request.body === undefined) return EMPTY;
-    // A parsed body without its raw bytes: the host app did not enable rawBody. Say how to fix it, loudly.
+    // A parsed body without its raw bytes: the host app did not enable rawBody. The fix goes to the log;
+    // the sender learns nothing about our configuration.
     this.logger.error(RAW_BODY_MISSING_MESSAGE);
-    throw new InternalServerErrorException(RAW_BODY_MISSING_MESSAGE);
+    throw new InternalServerErrorException();
   }
 
   protected assertWithinLimit(request: WebhookRequest, rawBody: Buffer): void {
