@@ -15,17 +15,13 @@ export type {
   NetcoreWebhooksModuleExtras,
   NetcoreWebhooksModuleOptions,
   NetcoreWebhooksOptions,
-  ResolvedNetcoreVerificationOptions,
-  ResolvedNetcoreWebhooksOptions,
 } from './netcore-webhooks/netcore-webhooks-options.interface';
-export { NETCORE_WEBHOOKS_OPTIONS } from './netcore-webhooks/netcore-webhooks.constants';
 export { NetcoreWebhooksConfigurationError } from './netcore-webhooks/netcore-webhooks-options.resolver';
 
 export { NETCORE_MESSAGE_EVENTS, netcoreMessageEventName } from './netcore-webhooks/events/netcore-message-events';
 export type { NetcoreMessageEventName, NetcoreMessageStatus } from './netcore-webhooks/events/netcore-message-events';
 export { NetcoreMessageEvent } from './netcore-webhooks/events/netcore-message.event';
 export type { NetcoreMessagePricing } from './netcore-webhooks/events/netcore-message.event';
-export { STATUS_RANK } from './netcore-webhooks/lifecycle/status-rank';
 
 export { NETCORE_WEBHOOKS_ENTITIES } from './netcore-webhooks/entities';
 export { NetcoreWebhookEvent } from './netcore-webhooks/entities/netcore-webhook-event.entity';
@@ -91,11 +87,6 @@ export type {
   NetcoreWebhooksHealthOptions,
   NetcoreWebhooksHealthResult,
 } from './netcore-webhooks/health/netcore-webhooks-health.indicator';
-export { NetcoreAdminGuard } from './netcore-webhooks/guards/admin.guard';
-export { NetcoreSignatureGuard } from './netcore-webhooks/guards/signature.guard';
-export { NetcoreHttpsGuard } from './netcore-webhooks/guards/https.guard';
-export { NetcoreIpAllowlistGuard } from './netcore-webhooks/guards/ip-allowlist.guard';
-export type { WebhookRequest } from './netcore-webhooks/guards/webhook-request';
 export { NETCORE_REJECTION_REASONS, NetcoreSecurityStats } from './netcore-webhooks/security/netcore-security-stats.service';
 export type { NetcoreRejectionReason } from './netcore-webhooks/security/netcore-security-stats.service';
 export { HmacVerifier } from './netcore-webhooks/verification/hmac.verifier';
@@ -104,7 +95,6 @@ export { SharedSecretVerifier } from './netcore-webhooks/verification/shared-sec
 export type { SharedSecretVerifierOptions } from './netcore-webhooks/verification/shared-secret.verifier';
 export { STANDARD_WEBHOOKS_HEADERS, StandardWebhooksVerifier } from './netcore-webhooks/verification/standard-webhooks.verifier';
 export type { StandardWebhooksVerifierOptions } from './netcore-webhooks/verification/standard-webhooks.verifier';
-export { IpAllowlist } from './netcore-webhooks/verification/ip-allowlist';
 export { WebhookVerificationError } from './netcore-webhooks/verification/webhook-verification.error';
 export type { WebhookVerificationFailure } from './netcore-webhooks/verification/webhook-verification.error';
 export type { WebhookVerifier } from './netcore-webhooks/verification/webhook-verifier.interface';

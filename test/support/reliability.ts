@@ -4,10 +4,10 @@ import {
   NetcoreDeadLetter,
   NetcoreMessageService,
   NetcoreWebhookEvent,
-  STATUS_RANK,
   buildDeliveryStatus,
   type NetcoreDeliveryStatusItem,
 } from '../../src';
+import { STATUS_RANK } from '../../src/netcore-webhooks/lifecycle/status-rank';
 import { FixtureCharge, FixtureEffect } from '../fixtures/reliability/ledger.entities';
 
 /**
