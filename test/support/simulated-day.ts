@@ -93,17 +93,6 @@ export function simulateDay(seed: number, messages = 500, batchSize = 100): Simu
   return { batches, messageIds };
 }
 
-export interface ExpectedLedgerEntry {
-  ncmessageId: string;
-  category: string;
-  pricingModel: string;
-  pricingType: string;
-  chargedAt: Date;
-  state: 'charged' | 'voided';
-  voidedAt: Date | null;
-  voidReason: string | null;
-}
-
 interface Fact {
   status: string;
   day: string;

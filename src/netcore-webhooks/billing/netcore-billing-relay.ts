@@ -42,6 +42,11 @@ export class NetcoreBillingRelay {
   async relay(worker: string, onRetry: (at: Date) => void, claimed?: NetcoreBillingCommand[], lastAttempt = false): Promise<number> {
     const { batchSize, leaseMs } = this.options.recovery;
     const commands = claimed ?? (await this.commands.claimDue(worker, batchSize, leaseMs));
+    await this.commands.working(commands, () => this.send(worker, commands, onRetry, lastAttempt));
+    return commands.length;
+  }
+
+  private async send(worker: string, commands: NetcoreBillingCommand[], onRetry: (at: Date) => void, lastAttempt: boolean): Promise<void> {
     const sent: string[] = [];
     for (const command of commands) {
       const call = { idempotencyKey: command.id, ...(JSON.parse(command.payload, parseDates) as { ncmessageId: string }) };
@@ -56,7 +61,6 @@ export class NetcoreBillingRelay {
       }
     }
     await this.commands.complete(worker, sent);
-    return commands.length;
   }
 
   private async failed(worker: string, command: NetcoreBillingCommand, error: unknown, lastAttempt: boolean, onRetry: (at: Date) => void): Promise<void> {

@@ -155,7 +155,11 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
   }
 
   /** Answers how many billing commands the events put in the outbox. */
-  private async process(rows: NetcoreWebhookEvent[], lastAttempt = false): Promise<number> {
+  private process(rows: NetcoreWebhookEvent[], lastAttempt = false): Promise<number> {
+    return this.inbox.working(rows, () => this.processHeld(rows, lastAttempt));
+  }
+
+  private async processHeld(rows: NetcoreWebhookEvent[], lastAttempt: boolean): Promise<number> {
     const events = rows.map((r) => NetcoreMessageEvent.fromStored(r.id, JSON.parse(r.payload) as Record<string, unknown>, r.leftOut?.split(',')));
     let commands = 0;
     let eachAlone = false;
@@ -205,7 +209,6 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
   private readonly onRetry = (at: Date) => void this.retriesDue.push(at.getTime());
 
   private async renewClaims(): Promise<void> {
-    if (!this.lanes.size && !this.calls.size) return;
     const { leaseMs } = this.options.recovery;
     try {
       await Promise.all([this.inbox.renew(this.id, leaseMs), this.relay.commands.renew(this.id, leaseMs)]);

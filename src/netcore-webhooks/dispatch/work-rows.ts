@@ -2,20 +2,15 @@ import { createHash, randomUUID } from 'node:crypto';
 import { In, type EntityManager, type ObjectLiteral } from 'typeorm';
 import { NetcoreDatabase, ROWS_PER_STATEMENT, upsert } from '../database/netcore-database';
 import { NetcoreDeadLetter, type NetcoreDeadLetterReason } from '../entities/netcore-dead-letter.entity';
+import type { WorkRowColumns } from '../entities/work-row-columns';
 import type { NetcoreRetryOptions } from '../netcore-webhooks-options.interface';
 import { retryDelayMs } from './retry-delay';
 
-/** The columns a queue table has: the inbox and the billing outbox. */
-export interface WorkRow extends ObjectLiteral {
+/** A row of a queue table: the inbox or the billing outbox. */
+export interface WorkRow extends WorkRowColumns, ObjectLiteral {
   id: string;
   state: string;
   payload: string;
-  attempts: number;
-  nextAttemptAt: Date | null;
-  lockedUntil: Date | null;
-  claimedBy: string | null;
-  lastError: string | null;
-  createdAt: Date;
 }
 
 /** What became of a row whose work threw. */
@@ -52,6 +47,8 @@ export function deadLetterFingerprint(reason: NetcoreDeadLetterReason, id: strin
  */
 export class WorkRows<T extends WorkRow> {
   private due?: string;
+  /** Rows this instance is working on now: the heartbeat renews exactly these. */
+  private readonly held = new Set<string>();
 
   constructor(
     private readonly db: NetcoreDatabase,
@@ -94,9 +91,29 @@ export class WorkRows<T extends WorkRow> {
     });
   }
 
-  /** The heartbeat: extends the lease of every row `worker` holds. */
+  /** Runs `work` on claimed rows, renewing their claims meanwhile (see `renew`). */
+  async working<R>(rows: readonly T[], work: () => Promise<R>): Promise<R> {
+    for (const row of rows) this.held.add(row.id);
+    try {
+      return await work();
+    } finally {
+      for (const row of rows) this.held.delete(row.id);
+    }
+  }
+
+  /**
+   * The heartbeat: extends the lease of the rows being worked on. A row whose outcome could not be written (the
+   * database went away) is not renewed any more, so it comes free when its claim runs out.
+   */
   async renew(worker: string, leaseMs: number): Promise<void> {
-    await this.db.write((m) => m.update(this.config.entity, { claimedBy: worker } as never, { lockedUntil: new Date(Date.now() + leaseMs) } as never));
+    const ids = [...this.held];
+    if (!ids.length) return;
+    await this.db.write(async (manager) => {
+      for (let i = 0; i < ids.length; i += ROWS_PER_STATEMENT) {
+        const chunk = { id: In(ids.slice(i, i + ROWS_PER_STATEMENT)), claimedBy: worker };
+        await manager.update(this.config.entity, chunk as never, { lockedUntil: new Date(Date.now() + leaseMs) } as never);
+      }
+    });
   }
 
   /** Gives `worker`'s rows back at once (shutdown) instead of letting their lease run out. */

@@ -1,5 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { epochMs } from './epoch-ms.transformer';
+import { WorkRowColumns } from './work-row-columns';
 
 /** Commands still to send, written as the partial index's WHERE (SQLite uses it only for a query that repeats it). */
 export const UNSENT_COMMANDS = `"state" IN ('pending', 'failed')`;
@@ -15,7 +16,7 @@ export type NetcoreBillingCommandState = 'pending' | 'failed' | 'sent' | 'dead';
 @Entity({ name: 'netcore_billing_commands' })
 @Index('idx_netcore_billing_commands_due', ['createdAt'], { where: UNSENT_COMMANDS })
 @Index('idx_netcore_billing_commands_message', ['ncmessageId'])
-export class NetcoreBillingCommand {
+export class NetcoreBillingCommand extends WorkRowColumns {
   /** `<ncmessageId>:<kind>`. */
   @PrimaryColumn({ type: 'varchar', length: 140 })
   id!: string;
@@ -36,25 +37,6 @@ export class NetcoreBillingCommand {
 
   @Column({ type: 'varchar', length: 16, default: 'pending' })
   state!: NetcoreBillingCommandState;
-
-  @Column({ type: 'integer', default: 0 })
-  attempts!: number;
-
-  @Column({ name: 'next_attempt_at', type: 'bigint', nullable: true, transformer: epochMs })
-  nextAttemptAt!: Date | null;
-
-  /** Until when a relay holds the command; another instance may take it over afterwards. */
-  @Column({ name: 'locked_until', type: 'bigint', nullable: true, transformer: epochMs })
-  lockedUntil!: Date | null;
-
-  @Column({ name: 'claimed_by', type: 'varchar', length: 36, nullable: true })
-  claimedBy!: string | null;
-
-  @Column({ name: 'last_error', type: 'text', nullable: true })
-  lastError!: string | null;
-
-  @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
-  createdAt!: Date;
 
   @Column({ name: 'sent_at', type: 'bigint', nullable: true, transformer: epochMs })
   sentAt!: Date | null;

@@ -1,5 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { epochMs } from './epoch-ms.transformer';
+import { WorkRowColumns } from './work-row-columns';
 
 export type NetcoreWebhookEventState = 'pending' | 'processed' | 'failed' | 'dead';
 
@@ -17,7 +18,7 @@ export const UNPROCESSED_INBOX_ROWS = `"state" IN ('pending', 'failed')`;
 // The backlog in claim order, and only the backlog: a claim reads its first rows instead of sorting every
 // pending row, and a processed row leaves the index instead of moving within it.
 @Index('idx_netcore_webhook_events_backlog', ['createdAt'], { where: UNPROCESSED_INBOX_ROWS })
-export class NetcoreWebhookEvent {
+export class NetcoreWebhookEvent extends WorkRowColumns {
   /** UUID made by the module, so a batch is inserted without reading generated values back. */
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
@@ -47,30 +48,9 @@ export class NetcoreWebhookEvent {
   @Column({ type: 'varchar', length: 16, default: 'pending' })
   state!: NetcoreWebhookEventState;
 
-  @Column({ type: 'integer', default: 0 })
-  attempts!: number;
-
   /** How many more times the same event arrived after this row was stored. */
   @Column({ type: 'integer', default: 0 })
   duplicates!: number;
-
-  @Column({ name: 'last_error', type: 'text', nullable: true })
-  lastError!: string | null;
-
-  /** When a failed row is due again (retry with backoff). */
-  @Column({ name: 'next_attempt_at', type: 'bigint', nullable: true, transformer: epochMs })
-  nextAttemptAt!: Date | null;
-
-  /** Until when a dispatcher holds this row; another instance may take it over afterwards. */
-  @Column({ name: 'locked_until', type: 'bigint', nullable: true, transformer: epochMs })
-  lockedUntil!: Date | null;
-
-  /** Worker (one per app instance) holding the row; outcomes are recorded only under its claim. */
-  @Column({ name: 'claimed_by', type: 'varchar', length: 36, nullable: true })
-  claimedBy!: string | null;
-
-  @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
-  createdAt!: Date;
 
   @Column({ name: 'processed_at', type: 'bigint', nullable: true, transformer: epochMs })
   processedAt!: Date | null;
