@@ -22,5 +22,5 @@ module.exports = {
   transformIgnorePatterns: [],
   resolver: '<rootDir>/.ci/nest12/resolver.cjs',
   testEnvironment: 'node',
-  setupFiles: ['reflect-metadata', '<rootDir>/.ci/nest12/assert-nest12.cjs'],
+  setupFiles: ['reflect-metadata', '<rootDir>/.ci/nest12/setup.cjs'],
 };

@@ -1,6 +1,5 @@
 import { DataSource, In } from 'typeorm';
 import {
-  NETCORE_SAMPLE_PAYLOADS,
   NetcoreDeadLetterService,
   NetcoreBillingService,
   NetcoreBillingSink,
@@ -8,10 +7,13 @@ import {
   NetcoreMessageService,
   NetcoreWebhookEvent,
   NetcoreWebhooksModule,
+} from '../src';
+import {
+  NETCORE_SAMPLE_PAYLOADS,
   buildDeliveryStatus,
   buildWebhookPayload,
   type NetcoreDeliveryStatusItem,
-} from '../src';
+} from '../src/testing';
 import { BatchingBillingSink, HostSinksModule, RecordingBillingSink } from './fixtures/recording-sinks';
 import { insertValidationLetter } from './support/dead-letters';
 import { AT, REMARK, T0, expectedBillingCalls, lifecycle, permutations } from './support/lifecycle';

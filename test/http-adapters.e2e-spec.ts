@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { NETCORE_SAMPLE_PAYLOADS, buildDeliveryStatus, buildWebhookPayload } from '../src';
+import { NETCORE_SAMPLE_PAYLOADS, buildDeliveryStatus, buildWebhookPayload } from '../src/testing';
 import { ADAPTERS, startHostApp } from './support/test-app';
 import { DATABASES } from './support/test-databases';
 import { postSigned } from './support/webhook-client';

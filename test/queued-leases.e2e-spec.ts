@@ -4,10 +4,9 @@ import {
   NetcoreEventDispatcher,
   NetcoreRecoverySweeper,
   NetcoreWebhookEvent,
-  buildDeliveryStatus,
-  buildWebhookPayload,
   type StoredEvent,
 } from '../src';
+import { buildDeliveryStatus, buildWebhookPayload } from '../src/testing';
 import { inboxRow, insertInboxRows } from './support/inbox-rows';
 import { startHostApp, type TestApp } from './support/test-app';
 import { DATABASES } from './support/test-databases';

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { buildDeliveryStatus, buildWebhookPayload } from '../src';
+import { buildDeliveryStatus, buildWebhookPayload } from '../src/testing';
 import { CapturingLogger } from './support/capturing-logger';
 import { SCHEME_SIGNERS, type SchemeSigner } from './support/scheme-signers';
 import { startHostApp, type TestApp } from './support/test-app';

@@ -5,10 +5,9 @@ import {
   NetcoreEventDispatcher,
   NetcoreRecoverySweeper,
   NetcoreWebhookEvent,
-  buildDeliveryStatus,
-  buildWebhookPayload,
   type NetcoreWebhooksOptions,
 } from '../src';
+import { buildDeliveryStatus, buildWebhookPayload } from '../src/testing';
 import { InboxClaimStore } from '../src/netcore-webhooks/dispatch/inbox-claim.store';
 import { FaultPlan } from './fixtures/reliability/fault-plan';
 import { FIXTURE_LEDGER, FixtureEffect } from './fixtures/reliability/ledger.entities';

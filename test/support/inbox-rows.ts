@@ -1,13 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type FindOptionsWhere } from 'typeorm';
-import {
-  NetcoreEventDispatcher,
-  NetcoreRecoverySweeper,
-  NetcoreWebhookEvent,
-  buildDeliveryStatus,
-  type NetcoreDeliveryStatusItem,
-} from '../../src';
+import { NetcoreEventDispatcher, NetcoreRecoverySweeper, NetcoreWebhookEvent } from '../../src';
+import { buildDeliveryStatus, type NetcoreDeliveryStatusItem } from '../../src/testing';
 
 /**
  * An inbox row exactly as the ingest stores it, for scenarios that start from a given database state

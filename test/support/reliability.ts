@@ -5,9 +5,8 @@ import {
   NetcoreMessageService,
   NetcoreWebhookEvent,
   STATUS_RANK,
-  buildDeliveryStatus,
-  type NetcoreDeliveryStatusItem,
 } from '../../src';
+import { buildDeliveryStatus, type NetcoreDeliveryStatusItem } from '../../src/testing';
 import { FixtureCharge, FixtureEffect } from '../fixtures/reliability/ledger.entities';
 
 /**
