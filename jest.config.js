@@ -18,7 +18,6 @@ module.exports = {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       transform: { '^.+\\.ts$': tsJest },
-      moduleNameMapper: { '^content-disposition$': '<rootDir>/test/support/content-disposition.cjs' },
       testEnvironment: 'node',
       setupFiles: ['reflect-metadata'],
     },

@@ -101,12 +101,3 @@ export type { WebhookVerifier } from './netcore-webhooks/verification/webhook-ve
 export { DeliveryStatusDto, DeliveryStatusPricingDto } from './netcore-webhooks/dto/delivery-status.dto';
 export { DeliveryStatusEnvelopeDto } from './netcore-webhooks/dto/delivery-status-envelope.dto';
 export { NetcoreIngestResultDto } from './netcore-webhooks/dto/netcore-ingest-result.dto';
-
-export { signNetcorePayload } from './netcore-webhooks/testing/sign-netcore-payload';
-export type { SignNetcorePayloadOptions } from './netcore-webhooks/testing/sign-netcore-payload';
-export {
-  NETCORE_SAMPLE_PAYLOADS,
-  buildDeliveryStatus,
-  buildWebhookPayload,
-} from './netcore-webhooks/testing/netcore-samples';
-export type { NetcoreDeliveryStatusItem, NetcoreWebhookPayload } from './netcore-webhooks/testing/netcore-samples';

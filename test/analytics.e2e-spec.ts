@@ -1,15 +1,14 @@
 import request from 'supertest';
 import { DataSource, In } from 'typeorm';
 import {
-  NETCORE_SAMPLE_PAYLOADS,
   NetcoreAnalyticsService,
   NetcoreAnalyticsSink,
   NetcoreBillingRecord,
   NetcoreBillingService,
   NetcoreMessageEvent,
   NetcoreWebhookEvent,
-  buildWebhookPayload,
 } from '../src';
+import { NETCORE_SAMPLE_PAYLOADS, buildWebhookPayload } from '../src/testing';
 import { HostSinksModule, RecordingAnalyticsSink, RecordingBillingSink } from './fixtures/recording-sinks';
 import { lifecycle } from './support/lifecycle';
 import { DAY, expectedOutcome, expectedSummary, simulateDay } from './support/simulated-day';

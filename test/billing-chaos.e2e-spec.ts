@@ -1,4 +1,5 @@
-import { NetcoreDeadLetterService, type NetcoreBillingSink, NetcoreInboxService, buildWebhookPayload, type NetcoreDeliveryStatusItem } from '../src';
+import { NetcoreDeadLetterService, type NetcoreBillingSink, NetcoreInboxService } from '../src';
+import { buildWebhookPayload, type NetcoreDeliveryStatusItem } from '../src/testing';
 import { RecordingBillingSink } from './fixtures/recording-sinks';
 import { byMessage, expectedOutcome, expectedRow, shuffled } from './support/billing-model';
 import { CapturingLogger } from './support/capturing-logger';

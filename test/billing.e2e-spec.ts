@@ -1,17 +1,6 @@
 import request from 'supertest';
-import {
-  NETCORE_SAMPLE_PAYLOADS,
-  NetcoreBillingService,
-  NetcoreBillingSink,
-  NetcoreDeadLetterService,
-  NetcoreInboxService,
-  NetcoreMessageService,
-  NetcoreWebhooksModule,
-  buildDeliveryStatus,
-  buildWebhookPayload,
-  type NetcoreBillingRecord,
-  type NetcoreDeliveryStatusItem,
-} from '../src';
+import { NetcoreBillingService, NetcoreBillingSink, NetcoreDeadLetterService, NetcoreInboxService, NetcoreMessageService, NetcoreWebhooksModule, type NetcoreBillingRecord } from '../src';
+import { NETCORE_SAMPLE_PAYLOADS, buildDeliveryStatus, buildWebhookPayload, type NetcoreDeliveryStatusItem } from '../src/testing';
 import { HostSinksModule, RecordingBillingSink } from './fixtures/recording-sinks';
 import { byMessage, expectedCommandsOneByOne, expectedRow, randomLifecycles, shuffled, type ExpectedRow } from './support/billing-model';
 import { CapturingLogger } from './support/capturing-logger';

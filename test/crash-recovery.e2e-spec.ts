@@ -1,5 +1,6 @@
 import { DataSource, In, IsNull, MoreThan, Not } from 'typeorm';
-import { NetcoreMessage, NetcoreWebhookEvent, buildWebhookPayload, signNetcorePayload, type NetcoreDeliveryStatusItem } from '../src';
+import { NetcoreMessage, NetcoreWebhookEvent } from '../src';
+import { buildWebhookPayload, signNetcorePayload, type NetcoreDeliveryStatusItem } from '../src/testing';
 import { DemoProcess, buildDemoApp, freePort } from './support/demo-process';
 import { openDatabase } from './support/open-database';
 import { batches, buildTraffic, expectedStatuses } from './support/reliability';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { NetcoreDeadLetter, NetcoreDeadLetterService, buildDeliveryStatus, buildWebhookPayload } from '../src';
+import { NetcoreDeadLetter, NetcoreDeadLetterService } from '../src';
+import { buildDeliveryStatus, buildWebhookPayload } from '../src/testing';
 import type { NetcoreDeadLetterView } from '../src/netcore-webhooks/dead-letters/netcore-dead-letter.types';
 import { FaultPlan } from './fixtures/reliability/fault-plan';
 import { FIXTURE_LEDGER } from './fixtures/reliability/ledger.entities';

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { NETCORE_SAMPLE_PAYLOADS, NetcoreInboxService, buildDeliveryStatus, buildWebhookPayload } from '../src';
+import { NetcoreInboxService } from '../src';
+import { NETCORE_SAMPLE_PAYLOADS, buildDeliveryStatus, buildWebhookPayload } from '../src/testing';
 import { AppModule } from '../src/app.module';
 import { createDemoApp, demoHttpAdapter } from '../src/demo/create-demo-app';
 import { demoLogLevels } from '../src/demo/demo-log-levels';

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
-import { NetcoreDeadLetter, NetcoreWebhookEvent, buildDeliveryStatus, buildWebhookPayload } from '../src';
+import { NetcoreDeadLetter, NetcoreWebhookEvent } from '../src';
+import { buildDeliveryStatus, buildWebhookPayload } from '../src/testing';
 import { NetcoreIngestService } from '../src/netcore-webhooks/ingest/netcore-ingest.service';
 import { CapturingLogger } from './support/capturing-logger';
 import { startHostApp, type TestApp } from './support/test-app';

@@ -6,10 +6,8 @@ import {
   NetcoreMessage,
   NetcoreSecurityStats,
   NetcoreWebhookEvent,
-  buildDeliveryStatus,
-  buildWebhookPayload,
-  signNetcorePayload,
 } from '../src';
+import { buildDeliveryStatus, buildWebhookPayload, signNetcorePayload } from '../src/testing';
 import { CapturingLogger } from './support/capturing-logger';
 import { startHostApp, type TestApp } from './support/test-app';
 import { DATABASES } from './support/test-databases';

@@ -1,4 +1,4 @@
-import { NETCORE_SAMPLE_PAYLOADS, buildDeliveryStatus, buildWebhookPayload } from '../src';
+import { NETCORE_SAMPLE_PAYLOADS, buildDeliveryStatus, buildWebhookPayload } from '../src/testing';
 import { CapturingLogger } from './support/capturing-logger';
 import { ADAPTERS, startHostApp } from './support/test-app';
 import { DATABASES } from './support/test-databases';

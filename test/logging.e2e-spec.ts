@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { buildDeliveryStatus, buildWebhookPayload, signNetcorePayload } from '../src';
+import { buildDeliveryStatus, buildWebhookPayload, signNetcorePayload } from '../src/testing';
 import { startHostApp, type TestApp } from './support/test-app';
 import { DATABASES } from './support/test-databases';
 import { TEST_SECRET, postSigned } from './support/webhook-client';

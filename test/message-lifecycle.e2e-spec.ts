@@ -1,4 +1,5 @@
-import { NetcoreMessageService, buildWebhookPayload, type NetcoreDeliveryStatusItem } from '../src';
+import { NetcoreMessageService } from '../src';
+import { buildWebhookPayload, type NetcoreDeliveryStatusItem } from '../src/testing';
 import { AT, REMARK, T0, lifecycle, permutations } from './support/lifecycle';
 import { startHostApp, type TestApp } from './support/test-app';
 import { DATABASES } from './support/test-databases';

@@ -1,6 +1,7 @@
 import { Registry, register as defaultRegistry } from 'prom-client';
 import request from 'supertest';
-import { NetcoreWebhooksMetrics, buildDeliveryStatus, buildWebhookPayload, signNetcorePayload } from '../src';
+import { NetcoreWebhooksMetrics } from '../src';
+import { buildDeliveryStatus, buildWebhookPayload, signNetcorePayload } from '../src/testing';
 import { FailingListener } from './fixtures/failing.listener';
 import { startHostApp, type TestApp } from './support/test-app';
 import { DATABASES } from './support/test-databases';

@@ -4,14 +4,8 @@ import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import {
-  NETCORE_SAMPLE_PAYLOADS,
-  NetcoreWebhookEvent,
-  NetcoreWebhooksModule,
-  buildDeliveryStatus,
-  buildWebhookPayload,
-  type NetcoreWebhooksOptions,
-} from '../src';
+import { NetcoreWebhookEvent, NetcoreWebhooksModule, type NetcoreWebhooksOptions } from '../src';
+import { NETCORE_SAMPLE_PAYLOADS, buildDeliveryStatus, buildWebhookPayload } from '../src/testing';
 import { CapturingLogger } from './support/capturing-logger';
 import { startHostApp } from './support/test-app';
 import { DATABASES, createTestDatabase, type TestDatabase } from './support/test-databases';

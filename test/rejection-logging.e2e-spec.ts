@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { NetcoreSecurityStats, buildDeliveryStatus, buildWebhookPayload, signNetcorePayload } from '../src';
+import { NetcoreSecurityStats } from '../src';
+import { buildDeliveryStatus, buildWebhookPayload, signNetcorePayload } from '../src/testing';
 import { CapturingLogger } from './support/capturing-logger';
 import { SCHEME_SIGNERS, type SchemeSigner } from './support/scheme-signers';
 import { ADAPTERS, startHostApp, type TestApp } from './support/test-app';

@@ -1,5 +1,6 @@
 import { type DataSource, In } from 'typeorm';
-import { NetcoreInboxService, buildWebhookPayload } from '../src';
+import { NetcoreInboxService } from '../src';
+import { buildWebhookPayload } from '../src/testing';
 import { FaultPlan } from './fixtures/reliability/fault-plan';
 import { FIXTURE_LEDGER } from './fixtures/reliability/ledger.entities';
 import { LEDGER_PROVIDERS } from './fixtures/reliability/ledger.listener';

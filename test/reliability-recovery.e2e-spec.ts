@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { DataSource, In } from 'typeorm';
-import { NetcoreInboxService, buildDeliveryStatus, buildWebhookPayload, type NetcoreWebhooksOptions } from '../src';
+import { NetcoreInboxService, type NetcoreWebhooksOptions } from '../src';
+import { buildDeliveryStatus, buildWebhookPayload } from '../src/testing';
 import { FaultPlan } from './fixtures/reliability/fault-plan';
 import { FIXTURE_LEDGER } from './fixtures/reliability/ledger.entities';
 import { LEDGER_PROVIDERS } from './fixtures/reliability/ledger.listener';

@@ -1,5 +1,6 @@
 import { In } from 'typeorm';
-import { NetcoreDeadLetterService, NetcoreInboxService, buildDeliveryStatus, buildWebhookPayload } from '../src';
+import { NetcoreDeadLetterService, NetcoreInboxService } from '../src';
+import { buildDeliveryStatus, buildWebhookPayload } from '../src/testing';
 import { FaultPlan } from './fixtures/reliability/fault-plan';
 import { FIXTURE_LEDGER } from './fixtures/reliability/ledger.entities';
 import { LEDGER_PROVIDERS } from './fixtures/reliability/ledger.listener';

@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
 import request from 'supertest';
-import { NetcoreSecurityStats, buildDeliveryStatus, buildWebhookPayload, signNetcorePayload } from '../src';
+import { NetcoreSecurityStats } from '../src';
+import { buildDeliveryStatus, buildWebhookPayload, signNetcorePayload } from '../src/testing';
 import { Test } from '@nestjs/testing';
 import { HostAppModule } from './fixtures/host-app.module';
 import { ADAPTERS, startHostApp, type TestApp } from './support/test-app';

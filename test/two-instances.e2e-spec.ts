@@ -1,5 +1,5 @@
 import { In } from 'typeorm';
-import { buildWebhookPayload, type NetcoreDeliveryStatusItem } from '../src';
+import { buildWebhookPayload, type NetcoreDeliveryStatusItem } from '../src/testing';
 import { FaultPlan } from './fixtures/reliability/fault-plan';
 import { FIXTURE_LEDGER } from './fixtures/reliability/ledger.entities';
 import { LEDGER_PROVIDERS } from './fixtures/reliability/ledger.listener';

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { NetcoreSecurityStats, NetcoreWebhookEvent, buildDeliveryStatus, buildWebhookPayload } from '../src';
+import { NetcoreSecurityStats, NetcoreWebhookEvent } from '../src';
+import { buildDeliveryStatus, buildWebhookPayload } from '../src/testing';
 import { SCHEME_SIGNERS, type SchemeSigner } from './support/scheme-signers';
 import { startHostApp, type TestApp } from './support/test-app';
 import { DATABASES } from './support/test-databases';

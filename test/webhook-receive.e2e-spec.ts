@@ -1,14 +1,12 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { NetcoreDeadLetter, NetcoreMessageService, NetcoreWebhookEvent } from '../src';
 import {
   NETCORE_SAMPLE_PAYLOADS,
-  NetcoreDeadLetter,
-  NetcoreMessageService,
-  NetcoreWebhookEvent,
   buildDeliveryStatus,
   buildWebhookPayload,
   signNetcorePayload,
-} from '../src';
+} from '../src/testing';
 import type { Registration } from './fixtures/host-app.module';
 import { ADAPTERS, startHostApp, type TestApp } from './support/test-app';
 import { DATABASES } from './support/test-databases';

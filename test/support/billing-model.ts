@@ -1,4 +1,4 @@
-import type { NetcoreDeliveryStatusItem } from '../../src';
+import type { NetcoreDeliveryStatusItem } from '../../src/testing';
 
 export type BillingOutcome = 'none' | 'charged' | 'voided';
 

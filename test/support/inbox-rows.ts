@@ -2,12 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type FindOptionsWhere } from 'typeorm';
 import { NetcoreWorker } from '../../src/netcore-webhooks/dispatch/netcore-worker.service';
-import {
-  NetcoreInboxService,
-  NetcoreWebhookEvent,
-  buildDeliveryStatus,
-  type NetcoreDeliveryStatusItem,
-} from '../../src';
+import { NetcoreInboxService, NetcoreWebhookEvent } from '../../src';
+import { buildDeliveryStatus, type NetcoreDeliveryStatusItem } from '../../src/testing';
 
 /**
  * An inbox row exactly as the ingest stores it, for scenarios that start from a given database state

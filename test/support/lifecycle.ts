@@ -1,4 +1,4 @@
-import { buildDeliveryStatus, type NetcoreDeliveryStatusItem } from '../../src';
+import { buildDeliveryStatus, type NetcoreDeliveryStatusItem } from '../../src/testing';
 
 export const T0 = 1764585000;
 export const AT: Record<string, number> = { sent: T0, failed: T0 + 60, delivered: T0 + 120, read: T0 + 300 };

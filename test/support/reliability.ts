@@ -1,12 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import {
-  NetcoreDeadLetter,
-  NetcoreMessageService,
-  NetcoreWebhookEvent,
-  buildDeliveryStatus,
-  type NetcoreDeliveryStatusItem,
-} from '../../src';
+import { NetcoreDeadLetter, NetcoreMessageService, NetcoreWebhookEvent } from '../../src';
+import { buildDeliveryStatus, type NetcoreDeliveryStatusItem } from '../../src/testing';
 import { STATUS_RANK } from '../../src/netcore-webhooks/lifecycle/status-rank';
 import { FixtureCharge, FixtureEffect } from '../fixtures/reliability/ledger.entities';
 

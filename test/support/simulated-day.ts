@@ -1,5 +1,5 @@
 import { expectedRow, type BillingOutcome } from './billing-model';
-import type { NetcoreDeliveryStatusItem } from '../../src';
+import type { NetcoreDeliveryStatusItem } from '../../src/testing';
 
 /** mulberry32: a small seeded generator, so a failing day can be replayed with the same seed. */
 export function seededRandom(seed: number): () => number {

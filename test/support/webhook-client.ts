@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { signNetcorePayload } from '../../src';
+import { signNetcorePayload } from '../../src/testing';
 
 export const TEST_SECRET = 'test-secret-4f0c';
 export const WEBHOOK_PATH = '/webhooks/netcore';
