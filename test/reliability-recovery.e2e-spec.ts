@@ -102,7 +102,7 @@ describe.each(DATABASES)('recovery (%s)', (kind: DatabaseKind) => {
     await waitFor('every failing event to die', async () => (await stats(t)).dead === bad.length);
     await t.settle();
     expect(await stats(t)).toMatchObject({ pending: 0, failed: 0, dead: bad.length, processed: good.length });
-    expect((await stats(t)).openDeadLetters).toEqual({ validation: 0, processing: bad.length, total: bad.length });
+    expect((await stats(t)).openDeadLetters).toEqual({ validation: 0, processing: bad.length, billing: 0, total: bad.length });
     expect(bad.map((item) => faults.callsFor.get(item.ncmessage_id))).toEqual(bad.map(() => maxAttempts));
     expect(good.map((item) => faults.callsFor.get(item.ncmessage_id))).toEqual(good.map(() => 1));
     const { inbox, deadLetters } = tables(t.app);

@@ -3,7 +3,8 @@ import type { NetcoreBillingCommanded, NetcoreBillingState } from '../entities/n
 import type { NetcoreMessageEvent } from '../events/netcore-message.event';
 
 export type BillingFacts = Pick<NetcoreBillingState, 'billableAt' | 'failedAt' | 'deliveredAt'>;
-export type BillingDecision = 'none' | 'charged' | 'voided';
+/** What the facts decide; also what a host's sink was last commanded (`commanded`). */
+export type BillingDecision = NetcoreBillingCommanded;
 
 /** Order of the commands within a message: the relay sends a command only once the earlier ones were sent. */
 export const COMMAND_SEQ: Record<NetcoreBillingCommandKind, number> = { charge: 1, void: 2, restore: 3 };
@@ -24,7 +25,7 @@ export function decideBilling(facts: BillingFacts): BillingDecision {
  * sent gets `charge` then `void`. Facts only grow, so each kind comes at most once per message: a void needs
  * a failure without delivery, and a restore a delivery, after which no void can come.
  */
-export function commandsDue(commanded: NetcoreBillingCommanded, decision: BillingDecision): NetcoreBillingCommandKind[] {
+export function commandsDue(commanded: BillingDecision, decision: BillingDecision): NetcoreBillingCommandKind[] {
   if (decision === 'none' || decision === commanded) return [];
   if (decision === 'voided') return commanded === 'none' ? ['charge', 'void'] : ['void'];
   return commanded === 'none' ? ['charge'] : ['restore'];

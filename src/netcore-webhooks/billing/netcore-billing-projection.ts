@@ -1,14 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { In, type EntityManager, type ObjectLiteral } from 'typeorm';
 import { commutativeSet } from '../database/commutative-set';
-import { NetcoreDatabase, ROWS_PER_STATEMENT, upsert } from '../database/netcore-database';
+import { chunks, NetcoreDatabase, upsert } from '../database/netcore-database';
 import { compareKeys, upsertRounds } from '../database/upsert-rounds';
 import { NetcoreBillingCommand, type NetcoreBillingCommandKind } from '../entities/netcore-billing-command.entity';
 import { NetcoreBillingRecord } from '../entities/netcore-billing-record.entity';
-import { NetcoreBillingState, type NetcoreBillingCommanded } from '../entities/netcore-billing-state.entity';
+import { NetcoreBillingState } from '../entities/netcore-billing-state.entity';
 import type { NetcoreMessageEvent } from '../events/netcore-message.event';
 import { asDefaultSink } from '../netcore-sink-provider';
-import { billingFacts, commandsDue, COMMAND_SEQ, decideBilling } from './billing-rules';
+import { billingFacts, commandsDue, COMMAND_SEQ, decideBilling, type BillingDecision } from './billing-rules';
 import { NetcoreBillingSink } from './netcore-billing-sink.interface';
 import { TypeOrmBillingSink } from './typeorm-billing.sink';
 
@@ -97,22 +97,15 @@ export class NetcoreBillingProjection {
       ];
     });
     const columns = ['category', 'pricing_model', 'pricing_type', 'charged_at', 'state', 'voided_at', 'void_reason', 'updated_at'];
-    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-      await manager
-        .createQueryBuilder()
-        .insert()
-        .into(NetcoreBillingRecord)
-        .values(rows.slice(i, i + ROWS_PER_STATEMENT))
-        .orUpdate(columns, ['ncmessage_id'])
-        .updateEntity(false)
-        .execute();
+    for (const chunk of chunks(rows)) {
+      await manager.createQueryBuilder().insert().into(NetcoreBillingRecord).values(chunk).orUpdate(columns, ['ncmessage_id']).updateEntity(false).execute();
     }
   }
 
   private async enqueue(manager: EntityManager, states: NetcoreBillingState[]): Promise<number> {
     const createdAt = new Date();
     const commands: Partial<NetcoreBillingCommand>[] = [];
-    const commanded = new Map<NetcoreBillingCommanded, string[]>();
+    const commanded = new Map<BillingDecision, string[]>();
     for (const state of states) {
       const decision = decideBilling(state);
       const kinds = commandsDue(state.commanded, decision);
@@ -121,15 +114,14 @@ export class NetcoreBillingProjection {
         const payload = JSON.stringify(commandPayload(kind, state));
         commands.push({ id: `${state.ncmessageId}:${kind}`, ncmessageId: state.ncmessageId, kind, seq: COMMAND_SEQ[kind], payload, state: 'pending', attempts: 0, createdAt });
       }
-      commanded.set(decision as NetcoreBillingCommanded, [...(commanded.get(decision as NetcoreBillingCommanded) ?? []), state.ncmessageId]);
+      if (!commanded.has(decision)) commanded.set(decision, []);
+      commanded.get(decision)!.push(state.ncmessageId);
     }
-    for (let i = 0; i < commands.length; i += ROWS_PER_STATEMENT) {
-      await manager.createQueryBuilder().insert().into(NetcoreBillingCommand).values(commands.slice(i, i + ROWS_PER_STATEMENT)).orIgnore().updateEntity(false).execute();
+    for (const chunk of chunks(commands)) {
+      await manager.createQueryBuilder().insert().into(NetcoreBillingCommand).values(chunk).orIgnore().updateEntity(false).execute();
     }
     for (const [decision, ids] of commanded) {
-      for (let i = 0; i < ids.length; i += ROWS_PER_STATEMENT) {
-        await manager.update(NetcoreBillingState, { ncmessageId: In(ids.slice(i, i + ROWS_PER_STATEMENT)) }, { commanded: decision });
-      }
+      for (const chunk of chunks(ids)) await manager.update(NetcoreBillingState, { ncmessageId: In(chunk) }, { commanded: decision });
     }
     return commands.length;
   }

@@ -7,7 +7,8 @@ import { NETCORE_WEBHOOKS_OPTIONS } from '../netcore-webhooks.constants';
 import type { ResolvedNetcoreWebhooksOptions } from '../netcore-webhooks-options.interface';
 import { NetcoreBillingSink } from './netcore-billing-sink.interface';
 
-const parseDates = (_key: string, value: unknown) => (typeof value === 'string' && /^\d{4}-\d\d-\d\dT/.test(value) ? new Date(value) : value);
+const DATE_FIELDS = new Set(['chargedAt', 'voidedAt', 'deliveredAt']);
+const withDates = (key: string, value: unknown) => (DATE_FIELDS.has(key) && typeof value === 'string' ? new Date(value) : value);
 
 /**
  * Sends the billing outbox to a host's sink: due commands, at least once, in order per message (a command is
@@ -20,7 +21,7 @@ export class NetcoreBillingRelay {
   readonly commands: WorkRows<NetcoreBillingCommand>;
 
   constructor(
-    db: NetcoreDatabase,
+    private readonly db: NetcoreDatabase,
     @Inject(NetcoreBillingSink) private readonly sink: NetcoreBillingSink,
     @Inject(NETCORE_WEBHOOKS_OPTIONS) private readonly options: ResolvedNetcoreWebhooksOptions,
     @Optional() private readonly metrics?: NetcoreWebhooksMetrics,
@@ -35,32 +36,46 @@ export class NetcoreBillingRelay {
     });
   }
 
-  /**
-   * Sends one batch of due commands as `worker` (or `claimed`, already held); answers how many it took.
-   * `onRetry` hears when each failed command is due again.
-   */
-  async relay(worker: string, onRetry: (at: Date) => void, claimed?: NetcoreBillingCommand[], lastAttempt = false): Promise<number> {
+  /** Claims and sends one batch of due commands as `worker`; answers how many it took. `onRetry` hears each retry's time. */
+  async relayDue(worker: string, onRetry: (at: Date) => void): Promise<number> {
     const { batchSize, leaseMs } = this.options.recovery;
-    const commands = claimed ?? (await this.commands.claimDue(worker, batchSize, leaseMs));
-    await this.commands.working(commands, () => this.send(worker, commands, onRetry, lastAttempt));
+    const commands = await this.commands.claimDue(worker, batchSize, leaseMs);
+    await this.send(worker, commands, onRetry);
     return commands.length;
   }
 
-  private async send(worker: string, commands: NetcoreBillingCommand[], onRetry: (at: Date) => void, lastAttempt: boolean): Promise<void> {
-    const sent: string[] = [];
-    for (const command of commands) {
-      const call = { idempotencyKey: command.id, ...(JSON.parse(command.payload, parseDates) as { ncmessageId: string }) };
-      try {
-        if (command.kind === 'charge') await this.sink.charge(call as Parameters<NetcoreBillingSink['charge']>[0]);
-        else if (command.kind === 'void') await this.sink.void(call as Parameters<NetcoreBillingSink['void']>[0]);
-        else await this.sink.restore(call as Parameters<NetcoreBillingSink['restore']>[0]);
-        sent.push(command.id);
-        this.metrics?.billingCommand(command.kind, 'sent');
-      } catch (error) {
-        await this.failed(worker, command, error, lastAttempt, onRetry);
+  /** Sends commands `worker` already holds; `lastAttempt`: a failure is dead at once (a replayed dead letter). */
+  send(worker: string, commands: NetcoreBillingCommand[], onRetry: (at: Date) => void, lastAttempt = false): Promise<void> {
+    return this.commands.working(commands, async () => {
+      const sent: string[] = [];
+      for (const command of commands) {
+        try {
+          // On SQLite the sink runs alone on the connection: its own writes there never mix with the module's.
+          await this.db.alone(() => this.call(command));
+          sent.push(command.id);
+          this.metrics?.billingCommand(command.kind, 'sent');
+        } catch (error) {
+          await this.failed(worker, command, error, lastAttempt, onRetry);
+        }
       }
+      await this.commands.complete(worker, sent);
+    });
+  }
+
+  /** One sink call, given up after `recovery.leaseMs` (its key makes a late success harmless). */
+  private async call(command: NetcoreBillingCommand): Promise<void> {
+    const args = { idempotencyKey: command.id, ...(JSON.parse(command.payload, withDates) as object) } as never;
+    const call = command.kind === 'charge' ? this.sink.charge(args) : command.kind === 'void' ? this.sink.void(args) : this.sink.restore(args);
+    const { leaseMs } = this.options.recovery;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the billing sink did not answer within ${leaseMs} ms`)), leaseMs);
+    });
+    try {
+      await Promise.race([call, timeout]);
+    } finally {
+      clearTimeout(timer);
     }
-    await this.commands.complete(worker, sent);
   }
 
   private async failed(worker: string, command: NetcoreBillingCommand, error: unknown, lastAttempt: boolean, onRetry: (at: Date) => void): Promise<void> {

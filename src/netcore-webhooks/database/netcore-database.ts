@@ -1,18 +1,29 @@
 import { Injectable } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, type ObjectLiteral } from 'typeorm';
 
 /** Rows per multi-row statement: well under either driver's limit on bound parameters. */
 export const ROWS_PER_STATEMENT = 500;
 
+/** `items` in slices of `size`, for statements with one parameter per item. */
+export function chunks<T>(items: readonly T[], size = ROWS_PER_STATEMENT): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 /**
  * The module's writes. Each unit runs in one `dataSource.transaction`. SQLite has one writer and TypeORM shares
- * one better-sqlite3 connection between all callers, so two transactions begun at once would interleave on it:
- * there, units run one at a time through a write queue.
+ * one better-sqlite3 connection between all callers, so two transactions begun at once would interleave on it
+ * (the second becomes a savepoint of the first): there, units run one at a time through a queue, and so does
+ * host code that may write to the same database (listeners, a billing sink).
  */
 @Injectable()
 export class NetcoreDatabase {
   private queue: Promise<unknown> = Promise.resolve();
+  /** Set while a unit holds the queue, so a write it makes (a listener calling a module service) runs at once. */
+  private readonly holding = new AsyncLocalStorage<true>();
   readonly postgres: boolean;
 
   constructor(@InjectDataSource() readonly dataSource: DataSource) {
@@ -21,8 +32,13 @@ export class NetcoreDatabase {
 
   /** Runs `work` in a transaction (queued behind the other writes on SQLite) and answers its result. */
   write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (this.postgres) return this.dataSource.transaction(work);
-    const run = this.queue.then(() => this.dataSource.transaction(work));
+    return this.alone(() => this.dataSource.transaction(work));
+  }
+
+  /** Runs `work` alone on SQLite's connection: nothing of the module's writes in the middle of the host's. */
+  alone<T>(work: () => Promise<T>): Promise<T> {
+    if (this.postgres || this.holding.getStore()) return work();
+    const run = this.queue.then(() => this.holding.run(true, work));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -52,14 +68,8 @@ export async function upsert<T extends ObjectLiteral>(
   clause: string,
 ): Promise<ObjectLiteral[]> {
   const returned: ObjectLiteral[] = [];
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-    const [insert, parameters] = manager
-      .createQueryBuilder()
-      .insert()
-      .into(entity)
-      .values(rows.slice(i, i + ROWS_PER_STATEMENT) as never)
-      .updateEntity(false)
-      .getQueryAndParameters();
+  for (const chunk of chunks(rows)) {
+    const [insert, parameters] = manager.createQueryBuilder().insert().into(entity).values(chunk as never).updateEntity(false).getQueryAndParameters();
     returned.push(...(await sql(manager, `${insert} ON CONFLICT ${clause}`, parameters)));
   }
   return returned;

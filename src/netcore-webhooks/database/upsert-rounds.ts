@@ -20,7 +20,7 @@ export function upsertRounds<T>(items: readonly T[], key: (item: T) => string): 
 /**
  * Code-point order, which is UTF-8 byte order: PostgreSQL's `COLLATE "C"`, the order the claim and billing
  * updates lock rows in, so a batch insert and those updates lock in one order (localeCompare differs by
- * process). Plain `<` is UTF-16 order, which puts U+E000-U+FFFF after astral characters (found by review).
+ * process). Plain `<` is UTF-16 order, which puts U+E000-U+FFFF after astral characters.
  * Keys hold no lone surrogate (validation refuses one in `ncmessage_id`), which PostgreSQL stores as U+FFFD.
  */
 export function compareKeys(a: string, b: string): number {

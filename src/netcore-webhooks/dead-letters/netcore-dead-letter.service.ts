@@ -57,7 +57,7 @@ export class NetcoreDeadLetterService {
     if (letter.state !== 'open') return { id, outcome: 'not-open' };
     if (letter.reason === 'validation') return this.replayValidation(letter);
     if (letter.reason === 'billing') {
-      return this.replayRow(letter, this.relay.commands, 'sent', (command) => this.relay.relay(this.worker.id, () => undefined, [command], true));
+      return this.replayRow(letter, this.relay.commands, 'sent', (command) => this.relay.send(this.worker.id, [command], () => undefined, true));
     }
     return this.replayRow(letter, this.worker.inbox, 'processed', (event) => this.worker.processClaimed([event], true));
   }

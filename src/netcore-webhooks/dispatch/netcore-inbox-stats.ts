@@ -8,7 +8,9 @@ export interface NetcoreInboxStats {
   dead: number;
   processed: number;
   /** Open dead letters (not replayed or discarded), by reason. */
-  openDeadLetters: { validation: number; processing: number; total: number };
+  openDeadLetters: { validation: number; processing: number; billing: number; total: number };
+  /** Billing outbox commands for a host's sink not sent yet (waiting, retrying, or held behind a dead one). */
+  unsentBillingCommands: number;
   /** `createdAt` of the oldest pending or failed row: how far behind processing is; null when none. */
   oldestUnprocessedAt: Date | null;
 }

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { Not } from 'typeorm';
 import { NetcoreDatabase } from '../database/netcore-database';
+import { NetcoreBillingCommand } from '../entities/netcore-billing-command.entity';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
 import { NetcoreWebhookEvent, UNPROCESSED_INBOX_ROWS } from '../entities/netcore-webhook-event.entity';
 import type { NetcoreInboxStats } from './netcore-inbox-stats';
@@ -22,7 +24,7 @@ export class NetcoreInboxService {
   }
 
   async stats(): Promise<NetcoreInboxStats> {
-    const [states, letters, oldest] = await Promise.all([
+    const [states, letters, oldest, unsent] = await Promise.all([
       this.db.dataSource
         .getRepository(NetcoreWebhookEvent)
         .createQueryBuilder('e')
@@ -44,17 +46,20 @@ export class NetcoreInboxService {
         .select('MIN("created_at")', 'oldest')
         .where(UNPROCESSED_INBOX_ROWS)
         .getRawOne<{ oldest: string | number | null }>(),
+      this.db.dataSource.getRepository(NetcoreBillingCommand).countBy({ state: Not('sent') }),
     ]);
     const byState = new Map(states.map((r) => [r.state, Number(r.count)]));
     const byReason = new Map(letters.map((r) => [r.reason, Number(r.count)]));
     const validation = byReason.get('validation') ?? 0;
     const processing = byReason.get('processing') ?? 0;
+    const billing = byReason.get('billing') ?? 0;
     return {
       pending: byState.get('pending') ?? 0,
       failed: byState.get('failed') ?? 0,
       dead: byState.get('dead') ?? 0,
       processed: byState.get('processed') ?? 0,
-      openDeadLetters: { validation, processing, total: validation + processing },
+      openDeadLetters: { validation, processing, billing, total: validation + processing + billing },
+      unsentBillingCommands: unsent,
       oldestUnprocessedAt: oldest?.oldest == null ? null : new Date(Number(oldest.oldest)),
     };
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { NetcoreAnalyticsSink } from '../analytics/netcore-analytics-sink.interface';
 import { TypeOrmAnalyticsSink } from '../analytics/typeorm-analytics.sink';
 import { NetcoreBillingProjection } from '../billing/netcore-billing-projection';
@@ -14,6 +14,7 @@ import { asDefaultSink } from '../netcore-sink-provider';
  */
 @Injectable()
 export class NetcoreProjections {
+  private readonly logger = new Logger('NetcoreWebhooks');
   /** The default analytics sink records in the same transaction (not a subclass: that may record differently). */
   private readonly analyticsInTransaction: TypeOrmAnalyticsSink | null;
 
@@ -42,9 +43,10 @@ export class NetcoreProjections {
         await inTransaction.recordIn(manager, events);
         return commands;
       });
-    } catch {
+    } catch (error) {
       // Analytics must never hold billing back (a value its columns refuse would fail every retry): state and
       // billing on their own, then analytics, whose error fails the batch for a retry.
+      this.logger.warn(`Recording ${events.length} event(s) failed; recording billing before analytics: ${(error as Error)?.message ?? error}`);
       const commands = await this.recordState(events);
       await inTransaction.recordMany(events);
       return commands;

@@ -11,17 +11,19 @@ import { NETCORE_WEBHOOKS_OPTIONS } from '../netcore-webhooks.constants';
 import type { ResolvedNetcoreWebhooksOptions } from '../netcore-webhooks-options.interface';
 import { NetcoreWebhooksConfigurationError } from '../netcore-webhooks-options.resolver';
 import { NetcoreProjections } from './netcore-projections.service';
+import { WorkLoop } from './work-loop';
 import { WorkRows } from './work-rows';
 
-/** Loops claiming batches at once: a second starts only when a full batch was claimed (a backlog). */
-const MAX_LANES = 4;
+/** Inbox batches worked on at once: a second lane starts only when a full batch was claimed (a backlog). */
+const MAX_INBOX_LANES = 4;
 
 const messageOf = (error: unknown) => (error as Error)?.message ?? String(error);
 
 /**
  * The one worker loop of an app instance: claim due inbox rows → the module's projections (message state,
  * billing, analytics) in one transaction → host listeners (`message.<status>`, awaited in order) → processed,
- * or a retry with backoff, or a dead letter. Then the billing outbox's due commands go to a host's sink.
+ * or a retry with backoff, or a dead letter. Beside it, a second loop sends the billing outbox's due commands to
+ * a host's sink, so a slow sink never holds up the inbox.
  *
  * Woken by ingest, by the next retry falling due and by a timer (`recovery.sweepIntervalMs`), which also finds
  * the rows of a dead instance: claims are leases of `recovery.leaseMs` that a heartbeat renews while the
@@ -30,21 +32,21 @@ const messageOf = (error: unknown) => (error as Error)?.message ?? String(error)
 @Injectable()
 export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('NetcoreWebhooks');
-  /** The token of every claim this instance holds, so one heartbeat statement renews them all. */
+  /** The token of every claim this instance holds. */
   readonly id = randomUUID();
   readonly inbox: WorkRows<NetcoreWebhookEvent>;
-  private readonly lanes = new Set<Promise<void>>();
-  /** Inline processing and replays, run outside the loop. */
+  private readonly inboxLoop: WorkLoop;
+  private readonly outboxLoop: WorkLoop;
+  /** Inline processing and replays, run outside the loops. */
   private readonly calls = new Set<Promise<unknown>>();
   private readonly retriesDue: number[] = [];
-  private again = false;
   private started = false;
   private stopping = false;
   private timer?: NodeJS.Timeout;
   private heartbeat?: NodeJS.Timeout;
 
   constructor(
-    db: NetcoreDatabase,
+    private readonly db: NetcoreDatabase,
     private readonly projections: NetcoreProjections,
     private readonly relay: NetcoreBillingRelay,
     @Inject(NETCORE_WEBHOOKS_OPTIONS) private readonly options: ResolvedNetcoreWebhooksOptions,
@@ -57,6 +59,11 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
       done: { state: 'processed', at: 'processedAt' },
       deadLetterReason: 'processing',
     });
+    const paused = (error: unknown) =>
+      this.logger.error(`Processing paused by a database error; trying again in ${this.options.recovery.sweepIntervalMs} ms: ${messageOf(error)}`);
+    const idle = () => this.scheduleWake();
+    this.inboxLoop = new WorkLoop((more) => this.inboxStep(more), MAX_INBOX_LANES, paused, idle);
+    this.outboxLoop = new WorkLoop(async () => (await this.relay.relayDue(this.id, this.onRetry)) > 0, 1, paused, idle);
   }
 
   onModuleInit(): void {
@@ -82,14 +89,15 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
   /** Looks for due work now (stored events, due retries, outbox commands). */
   wake(): void {
     if (!this.started || this.stopping) return;
-    this.again = true;
-    if (!this.lanes.size) this.startLane();
+    clearTimeout(this.timer);
+    this.inboxLoop.wake();
+    this.outboxLoop.wake();
   }
 
   /** Processes rows this instance claimed itself (inline processing, a replayed dead letter); answers when done. */
   processClaimed(rows: NetcoreWebhookEvent[], lastAttempt = false): Promise<void> {
     const call = this.process(rows, lastAttempt).then(
-      (commands) => void (commands && this.wake()),
+      (commands) => void (commands && this.outboxLoop.wake()),
       (error: unknown) => this.logger.error(`Processing ${rows.length} event(s) failed; the rows are retaken when their claim runs out: ${messageOf(error)}`),
     );
     this.calls.add(call);
@@ -98,7 +106,9 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
 
   /** Resolves when this instance has nothing in progress. */
   async whenIdle(): Promise<void> {
-    while (this.lanes.size || this.calls.size) await Promise.allSettled([...this.lanes, ...this.calls]);
+    while (this.inboxLoop.running || this.outboxLoop.running || this.calls.size) {
+      await Promise.allSettled([this.inboxLoop.whenIdle(), this.outboxLoop.whenIdle(), ...this.calls]);
+    }
   }
 
   /** Stops taking work, lets what runs finish within `shutdownTimeoutMs`, and gives the claims back. */
@@ -117,34 +127,19 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
     await Promise.all([this.inbox.release(this.id), this.relay.commands.release(this.id)]).catch(() => undefined);
   }
 
-  private startLane(): void {
-    clearTimeout(this.timer);
-    const lane: Promise<void> = this.runLane().finally(() => {
-      this.lanes.delete(lane);
-      if (!this.lanes.size) this.scheduleWake();
-    });
-    this.lanes.add(lane);
-  }
-
-  private async runLane(): Promise<void> {
+  private async inboxStep(more: () => void): Promise<boolean> {
+    if (this.stopping) return false;
     const { batchSize, leaseMs } = this.options.recovery;
-    try {
-      while (!this.stopping) {
-        this.again = false;
-        const rows = await this.inbox.claimDue(this.id, batchSize, leaseMs);
-        if (rows.length === batchSize && this.lanes.size < MAX_LANES) this.startLane();
-        const commands = rows.length ? await this.process(rows) : 0;
-        const sent = this.stopping ? 0 : await this.relay.relay(this.id, this.onRetry);
-        if (!rows.length && !commands && !sent && !this.again) return;
-      }
-    } catch (error) {
-      this.logger.error(`Processing paused by a database error; trying again in ${this.options.recovery.sweepIntervalMs} ms: ${messageOf(error)}`);
-    }
+    const rows = await this.inbox.claimDue(this.id, batchSize, leaseMs);
+    if (rows.length === batchSize) more();
+    if (!rows.length) return false;
+    if (await this.process(rows)) this.outboxLoop.wake();
+    return true;
   }
 
   /** The next wake-up: the next retry this instance scheduled, or the timer that finds everything else. */
   private scheduleWake(): void {
-    if (this.stopping) return;
+    if (this.stopping || this.inboxLoop.running || this.outboxLoop.running) return;
     const now = Date.now();
     const later = this.retriesDue.filter((at) => at > now);
     this.retriesDue.splice(0, this.retriesDue.length, ...later);
@@ -179,7 +174,8 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
       try {
         const run = async () => {
           if (eachAlone) commands += await this.projections.record([events[i]]);
-          await this.emitter!.emitAsync(netcoreMessageEventName(row.status), events[i]);
+          // On SQLite the listeners run alone on the connection: their own writes never mix with the module's.
+          await this.db.alone(() => this.emitter!.emitAsync(netcoreMessageEventName(row.status), events[i]));
         };
         await (this.metrics ? this.metrics.timeDispatch(run) : run());
         processed.push(row.id);

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { In, type EntityManager, type ObjectLiteral } from 'typeorm';
-import { NetcoreDatabase, ROWS_PER_STATEMENT, upsert } from '../database/netcore-database';
+import { chunks, NetcoreDatabase, upsert } from '../database/netcore-database';
 import { NetcoreDeadLetter, type NetcoreDeadLetterReason } from '../entities/netcore-dead-letter.entity';
 import type { WorkRowColumns } from '../entities/work-row-columns';
 import type { NetcoreRetryOptions } from '../netcore-webhooks-options.interface';
@@ -72,7 +72,8 @@ export class WorkRows<T extends WorkRow> {
         .limit(limit);
       if (this.config.due) query.andWhere((this.due ??= this.config.due()));
       if (this.db.postgres) query.setLock('pessimistic_write').setOnLocked('skip_locked');
-      const rows = await query.getMany();
+      // A row of ours whose claim ran out while we still work on it (a slow listener) is not taken twice.
+      const rows = (await query.getMany()).filter((row) => !this.held.has(row.id));
       await this.hold(manager, worker, rows, now + leaseMs);
       return rows;
     });
@@ -109,9 +110,8 @@ export class WorkRows<T extends WorkRow> {
     const ids = [...this.held];
     if (!ids.length) return;
     await this.db.write(async (manager) => {
-      for (let i = 0; i < ids.length; i += ROWS_PER_STATEMENT) {
-        const chunk = { id: In(ids.slice(i, i + ROWS_PER_STATEMENT)), claimedBy: worker };
-        await manager.update(this.config.entity, chunk as never, { lockedUntil: new Date(Date.now() + leaseMs) } as never);
+      for (const chunk of chunks(ids)) {
+        await manager.update(this.config.entity, { id: In(chunk), claimedBy: worker } as never, { lockedUntil: new Date(Date.now() + leaseMs) } as never);
       }
     });
   }
@@ -126,9 +126,7 @@ export class WorkRows<T extends WorkRow> {
     if (!ids.length) return;
     const done = { state: this.config.done.state, [this.config.done.at]: new Date(), lastError: null, nextAttemptAt: null, lockedUntil: null, claimedBy: null };
     await this.db.write(async (manager) => {
-      for (let i = 0; i < ids.length; i += ROWS_PER_STATEMENT) {
-        await manager.update(this.config.entity, { id: In(ids.slice(i, i + ROWS_PER_STATEMENT)), claimedBy: worker } as never, done as never);
-      }
+      for (const chunk of chunks(ids)) await manager.update(this.config.entity, { id: In(chunk), claimedBy: worker } as never, done as never);
     });
   }
 

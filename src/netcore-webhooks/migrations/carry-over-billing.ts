@@ -5,22 +5,30 @@ const SEQ: Record<Kind, number> = { charge: 1, void: 2, restore: 3 };
 const iso = (ms: unknown) => (ms == null ? null : new Date(Number(ms)).toISOString());
 
 /**
- * Before the billing outbox, a host's sink was called directly, and a message whose calls may or may not have
- * taken effect was left `calling`, `unknown` or `uncharged`. Those become commands that reach the decision
- * (charge, plus restore if ever delivered; or void), which the sink's idempotency key makes harmless to
- * repeat. Every message's `commanded` becomes what its sink was told, or will be once these are sent.
+ * Before the billing outbox, a host's sink was called directly. A message whose calls may or may not have taken
+ * effect (`calling`, `unknown`, `uncharged`) gets the commands that reach its decision from any state of the
+ * sink (charge then void; or charge, then restore if it was ever delivered); one whose sink is behind its
+ * decision gets the commands due (one that failed before any charge was never billed under 0.1, and still is
+not). 0.1's sinks had to ignore a charge of a charged message and a void of one
+ * never charged, so repeating these is harmless. Every message's `commanded` becomes its decision. The rules
+ * are written out here, not imported, so this migration keeps doing what it did when later versions change.
  */
 export async function carryOverBillingCalls(queryRunner: QueryRunner): Promise<void> {
   const driver = queryRunner.connection.driver;
   const rows: Record<string, unknown>[] = await queryRunner.query(
     `SELECT "ncmessage_id", "billable_at", "category", "pricing_model", "pricing_type", "failed_at", "failure_reason", "delivered_at" ` +
-      `FROM "netcore_billing_states" WHERE "notified" IN ('calling', 'unknown', 'uncharged') AND "billable_at" IS NOT NULL`,
+      `, "notified" FROM "netcore_billing_states" WHERE "billable_at" IS NOT NULL`,
   );
   const now = Date.now();
   for (const row of rows) {
     const id = String(row.ncmessage_id);
-    const voided = row.failed_at != null && row.delivered_at == null;
-    const kinds: Kind[] = voided ? ['void'] : row.delivered_at != null ? ['charge', 'restore'] : ['charge'];
+    const decision = row.failed_at != null && row.delivered_at == null ? 'voided' : 'charged';
+    const known = row.notified === 'none' || row.notified === 'charged' || row.notified === 'voided';
+    const kinds: Kind[] = !known
+      ? decision === 'voided' ? ['charge', 'void'] : row.delivered_at != null ? ['charge', 'restore'] : ['charge']
+      : row.notified === decision ? []
+      : row.notified === 'none' ? (decision === 'voided' ? [] : ['charge'])
+      : decision === 'voided' ? ['void'] : ['restore'];
     for (const kind of kinds) {
       const payload =
         kind === 'charge'
@@ -37,9 +45,7 @@ export async function carryOverBillingCalls(queryRunner: QueryRunner): Promise<v
     }
   }
   await queryRunner.query(
-    `UPDATE "netcore_billing_states" SET "commanded" = CASE ` +
-      `WHEN "notified" IN ('none', 'charged', 'voided') THEN "notified" ` +
-      `WHEN "billable_at" IS NULL THEN 'none' ` +
+    `UPDATE "netcore_billing_states" SET "commanded" = CASE WHEN "billable_at" IS NULL THEN 'none' ` +
       `WHEN "failed_at" IS NOT NULL AND "delivered_at" IS NULL THEN 'voided' ELSE 'charged' END`,
   );
 }

@@ -1,0 +1,49 @@
+/**
+ * Runs `step` over and over, in up to `maxLanes` lanes at once, until a step finds nothing to do and nobody
+ * woke the loop meanwhile. A step answers whether it did anything; `true` with `more` asks for another lane
+ * (a backlog). Calls `idle()` when the last lane stops.
+ */
+export class WorkLoop {
+  private readonly lanes = new Set<Promise<void>>();
+  private wanted = false;
+
+  constructor(
+    private readonly step: (more: () => void) => Promise<boolean>,
+    private readonly maxLanes: number,
+    private readonly failed: (error: unknown) => void,
+    private readonly idle: () => void,
+  ) {}
+
+  get running(): boolean {
+    return this.lanes.size > 0;
+  }
+
+  wake(): void {
+    this.wanted = true;
+    if (!this.lanes.size) this.startLane();
+  }
+
+  whenIdle(): Promise<unknown> {
+    return Promise.allSettled([...this.lanes]);
+  }
+
+  private startLane(): void {
+    const lane: Promise<void> = this.runLane().finally(() => {
+      this.lanes.delete(lane);
+      if (!this.lanes.size) this.idle();
+    });
+    this.lanes.add(lane);
+  }
+
+  private async runLane(): Promise<void> {
+    const more = () => void (this.lanes.size < this.maxLanes && this.startLane());
+    try {
+      for (;;) {
+        this.wanted = false;
+        if (!(await this.step(more)) && !this.wanted) return;
+      }
+    } catch (error) {
+      this.failed(error);
+    }
+  }
+}
