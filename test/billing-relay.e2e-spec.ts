@@ -1,9 +1,10 @@
-import { NetcoreBillingSink, NetcoreDeadLetterService, NetcoreInboxService } from '../src';
+import { NetcoreDeadLetterService, NetcoreInboxService } from '../src';
 import { buildWebhookPayload, type NetcoreDeliveryStatusItem } from '../src/testing';
 import { RecordingBillingSink } from './fixtures/recording-sinks';
 import { CapturingLogger } from './support/capturing-logger';
 import { AT, lifecycle } from './support/lifecycle';
-import { startHostApp, type TestApp } from './support/test-app';
+import { type TestApp } from './support/test-app';
+import { startWithRecordingSink } from './support/recording-sink-app';
 import { DATABASES } from './support/test-databases';
 import { waitFor } from './support/wait-for';
 import { postSigned } from './support/webhook-client';
@@ -36,16 +37,7 @@ describe.each(DATABASES)('the billing relay beside the inbox (%s)', (kind) => {
   let sink: RecordingBillingSink;
   let logger: CapturingLogger;
   beforeAll(async () => {
-    logger = new CapturingLogger();
-    t = await startHostApp(
-      kind,
-      {
-        extras: { billingSink: { useClass: RecordingBillingSink } },
-        webhooks: { retry: { maxAttempts: 6, baseDelayMs: 10, maxDelayMs: 50 }, recovery: { leaseMs: LEASE_MS, sweepIntervalMs: 50 } },
-      },
-      { logger },
-    );
-    sink = t.app.get(NetcoreBillingSink);
+    ({ t, sink, logger } = await startWithRecordingSink(kind, { retry: { maxAttempts: 6, baseDelayMs: 10, maxDelayMs: 50 }, recovery: { leaseMs: LEASE_MS, sweepIntervalMs: 50 } }));
   });
   afterAll(() => t?.close());
   afterEach(async () => {
@@ -141,16 +133,7 @@ describe.each(DATABASES)('a hanging billing sink with the default-sized lease (%
   let sink: RecordingBillingSink;
   let logger: CapturingLogger;
   beforeAll(async () => {
-    logger = new CapturingLogger();
-    t = await startHostApp(
-      kind,
-      {
-        extras: { billingSink: { useClass: RecordingBillingSink } },
-        webhooks: { retry: { maxAttempts: 6, baseDelayMs: 10, maxDelayMs: 50 }, recovery: { leaseMs: LONG_LEASE_MS, sweepIntervalMs: 50 } },
-      },
-      { logger },
-    );
-    sink = t.app.get(NetcoreBillingSink);
+    ({ t, sink, logger } = await startWithRecordingSink(kind, { retry: { maxAttempts: 6, baseDelayMs: 10, maxDelayMs: 50 }, recovery: { leaseMs: LONG_LEASE_MS, sweepIntervalMs: 50 } }));
   });
   afterAll(() => t?.close());
 
@@ -198,16 +181,7 @@ describe.each(DATABASES)('billing dead letters in the inbox stats (%s)', (kind) 
   let sink: RecordingBillingSink;
   let logger: CapturingLogger;
   beforeAll(async () => {
-    logger = new CapturingLogger();
-    t = await startHostApp(
-      kind,
-      {
-        extras: { billingSink: { useClass: RecordingBillingSink } },
-        webhooks: { retry: { maxAttempts: 1, baseDelayMs: 10, maxDelayMs: 50 }, recovery: { sweepIntervalMs: 50 } },
-      },
-      { logger },
-    );
-    sink = t.app.get(NetcoreBillingSink);
+    ({ t, sink, logger } = await startWithRecordingSink(kind, { retry: { maxAttempts: 1, baseDelayMs: 10, maxDelayMs: 50 }, recovery: { sweepIntervalMs: 50 } }));
   });
   afterAll(() => t?.close());
 

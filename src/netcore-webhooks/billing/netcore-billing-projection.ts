@@ -12,6 +12,11 @@ import { billingFacts, commandsDue, COMMAND_SEQ, decideBilling, type BillingDeci
 import { NetcoreBillingSink } from './netcore-billing-sink.interface';
 import { TypeOrmBillingSink } from './typeorm-billing.sink';
 
+/** A message's ledger row is rewritten from its facts. */
+const LEDGER_UPSERT =
+  '("ncmessage_id") DO UPDATE SET ' +
+  ['category', 'pricing_model', 'pricing_type', 'charged_at', 'state', 'voided_at', 'void_reason', 'updated_at'].map((c) => `"${c}" = EXCLUDED."${c}"`).join(', ');
+
 const instant = (v: unknown) => (v == null ? null : new Date(Number(v)));
 
 /** A RETURNING row of the facts upsert (raw column names; bigint as a string on PostgreSQL). */
@@ -96,10 +101,7 @@ export class NetcoreBillingProjection {
         },
       ];
     });
-    const columns = ['category', 'pricing_model', 'pricing_type', 'charged_at', 'state', 'voided_at', 'void_reason', 'updated_at'];
-    for (const chunk of chunks(rows)) {
-      await manager.createQueryBuilder().insert().into(NetcoreBillingRecord).values(chunk).orUpdate(columns, ['ncmessage_id']).updateEntity(false).execute();
-    }
+    await upsert(manager, NetcoreBillingRecord, rows, LEDGER_UPSERT);
   }
 
   private async enqueue(manager: EntityManager, states: NetcoreBillingState[]): Promise<number> {
@@ -117,9 +119,7 @@ export class NetcoreBillingProjection {
       if (!commanded.has(decision)) commanded.set(decision, []);
       commanded.get(decision)!.push(state.ncmessageId);
     }
-    for (const chunk of chunks(commands)) {
-      await manager.createQueryBuilder().insert().into(NetcoreBillingCommand).values(chunk).orIgnore().updateEntity(false).execute();
-    }
+    await upsert(manager, NetcoreBillingCommand, commands, '("id") DO NOTHING');
     for (const [decision, ids] of commanded) {
       for (const chunk of chunks(ids)) await manager.update(NetcoreBillingState, { ncmessageId: In(chunk) }, { commanded: decision });
     }

@@ -16,6 +16,8 @@ import { WorkRows } from './work-rows';
 
 /** Inbox batches worked on at once: a second lane starts only when a full batch was claimed (a backlog). */
 const MAX_INBOX_LANES = 4;
+/** Rows ingest may hand over in memory before it stores them unclaimed instead, for a claim to find. */
+const MAX_HANDED_ROWS = 20_000;
 
 const messageOf = (error: unknown) => (error as Error)?.message ?? String(error);
 
@@ -25,7 +27,7 @@ const messageOf = (error: unknown) => (error as Error)?.message ?? String(error)
  * or a retry with backoff, or a dead letter. Beside it, a second loop sends the billing outbox's due commands to
  * a host's sink, so a slow sink never holds up the inbox.
  *
- * Woken by ingest, by the next retry falling due and by a timer (`recovery.sweepIntervalMs`), which also finds
+ * Woken by ingest, by the next retry falling due and every `recovery.sweepIntervalMs`, which also finds
  * the rows of a dead instance: claims are leases of `recovery.leaseMs` that a heartbeat renews while the
  * instance lives.
  */
@@ -37,12 +39,16 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
   readonly inbox: WorkRows<NetcoreWebhookEvent>;
   private readonly inboxLoop: WorkLoop;
   private readonly outboxLoop: WorkLoop;
+  /** Rows ingest stored already claimed by this instance: processed without a claim statement. */
+  private readonly handed: NetcoreWebhookEvent[] = [];
   /** Inline processing and replays, run outside the loops. */
   private readonly calls = new Set<Promise<unknown>>();
-  private readonly retriesDue: number[] = [];
+  /** The earliest retry this instance scheduled: the worker wakes for it; later ones are found by the poll. */
+  private nextRetryAt = Infinity;
   private started = false;
   private stopping = false;
-  private timer?: NodeJS.Timeout;
+  private poll?: NodeJS.Timeout;
+  private retryTimer?: NodeJS.Timeout;
   private heartbeat?: NodeJS.Timeout;
 
   constructor(
@@ -61,9 +67,8 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
     });
     const paused = (error: unknown) =>
       this.logger.error(`Processing paused by a database error; trying again in ${this.options.recovery.sweepIntervalMs} ms: ${messageOf(error)}`);
-    const idle = () => this.scheduleWake();
-    this.inboxLoop = new WorkLoop((more) => this.inboxStep(more), MAX_INBOX_LANES, paused, idle);
-    this.outboxLoop = new WorkLoop(async () => (await this.relay.relayDue(this.id, this.onRetry)) > 0, 1, paused, idle);
+    this.inboxLoop = new WorkLoop((more) => this.inboxStep(more), MAX_INBOX_LANES, paused);
+    this.outboxLoop = new WorkLoop(async () => (await this.relay.relayDue(this.id, this.onRetry)) > 0, 1, paused);
   }
 
   onModuleInit(): void {
@@ -79,19 +84,31 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
     const { leaseMs } = this.options.recovery;
     this.heartbeat = setInterval(() => void this.renewClaims(), Math.max(1, Math.floor(leaseMs / 3)));
     this.heartbeat.unref();
-    this.wake();
+    this.poll = setInterval(() => this.wake(true), this.options.recovery.sweepIntervalMs);
+    this.poll.unref();
+    this.wake(true);
   }
 
   get leaseMs(): number {
     return this.options.recovery.leaseMs;
   }
 
-  /** Looks for due work now (stored events, due retries, outbox commands). */
-  wake(): void {
+  /** Looks for due inbox rows now (stored events, due retries); `outbox` also for due billing commands. */
+  wake(outbox = false): void {
     if (!this.started || this.stopping) return;
-    clearTimeout(this.timer);
     this.inboxLoop.wake();
-    this.outboxLoop.wake();
+    if (outbox) this.outboxLoop.wake();
+  }
+
+  /** Whether ingest may store `count` rows claimed by this instance and hand them over (see `take`). */
+  mayTake(count: number): boolean {
+    return this.started && !this.stopping && this.handed.length + count <= MAX_HANDED_ROWS;
+  }
+
+  /** Rows ingest stored claimed by this instance: the next batches, with no claim to write (the common case). */
+  take(rows: NetcoreWebhookEvent[]): void {
+    this.handed.push(...this.inbox.holding(rows));
+    this.wake();
   }
 
   /** Processes rows this instance claimed itself (inline processing, a replayed dead letter); answers when done. */
@@ -114,7 +131,8 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
   /** Stops taking work, lets what runs finish within `shutdownTimeoutMs`, and gives the claims back. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    clearTimeout(this.timer);
+    clearInterval(this.poll);
+    clearTimeout(this.retryTimer);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.options.shutdownTimeoutMs)));
     const late = await Promise.race([this.whenIdle().then(() => false), timedOut]);
@@ -130,23 +148,11 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
   private async inboxStep(more: () => void): Promise<boolean> {
     if (this.stopping) return false;
     const { batchSize, leaseMs } = this.options.recovery;
-    const rows = await this.inbox.claimDue(this.id, batchSize, leaseMs);
-    if (rows.length === batchSize) more();
+    const rows = this.handed.length ? this.handed.splice(0, batchSize) : await this.inbox.claimDue(this.id, batchSize, leaseMs);
+    if (rows.length === batchSize || this.handed.length) more();
     if (!rows.length) return false;
     if (await this.process(rows)) this.outboxLoop.wake();
     return true;
-  }
-
-  /** The next wake-up: the next retry this instance scheduled, or the timer that finds everything else. */
-  private scheduleWake(): void {
-    if (this.stopping || this.inboxLoop.running || this.outboxLoop.running) return;
-    const now = Date.now();
-    const later = this.retriesDue.filter((at) => at > now);
-    this.retriesDue.splice(0, this.retriesDue.length, ...later);
-    const at = Math.min(now + this.options.recovery.sweepIntervalMs, ...later);
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.wake(), Math.max(0, at - now));
-    this.timer.unref();
   }
 
   /** Answers how many billing commands the events put in the outbox. */
@@ -202,7 +208,16 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
     }
   }
 
-  private readonly onRetry = (at: Date) => void this.retriesDue.push(at.getTime());
+  private readonly onRetry = (at: Date) => {
+    if (at.getTime() >= this.nextRetryAt) return;
+    this.nextRetryAt = at.getTime();
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.nextRetryAt = Infinity;
+      this.wake(true);
+    }, Math.max(0, at.getTime() - Date.now()));
+    this.retryTimer.unref();
+  };
 
   private async renewClaims(): Promise<void> {
     const { leaseMs } = this.options.recovery;

@@ -1,7 +1,7 @@
 /**
  * Runs `step` over and over, in up to `maxLanes` lanes at once, until a step finds nothing to do and nobody
  * woke the loop meanwhile. A step answers whether it did anything; `true` with `more` asks for another lane
- * (a backlog). Calls `idle()` when the last lane stops.
+ * (a backlog).
  */
 export class WorkLoop {
   private readonly lanes = new Set<Promise<void>>();
@@ -11,7 +11,6 @@ export class WorkLoop {
     private readonly step: (more: () => void) => Promise<boolean>,
     private readonly maxLanes: number,
     private readonly failed: (error: unknown) => void,
-    private readonly idle: () => void,
   ) {}
 
   get running(): boolean {
@@ -28,10 +27,7 @@ export class WorkLoop {
   }
 
   private startLane(): void {
-    const lane: Promise<void> = this.runLane().finally(() => {
-      this.lanes.delete(lane);
-      if (!this.lanes.size) this.idle();
-    });
+    const lane: Promise<void> = this.runLane().finally(() => this.lanes.delete(lane));
     this.lanes.add(lane);
   }
 

@@ -92,6 +92,16 @@ export class WorkRows<T extends WorkRow> {
     });
   }
 
+  /**
+   * Counts rows claimed otherwise (stored already claimed) as held: renewed, never claimed again by us. Answers
+   * those not held already (a claim of ours may have taken one whose lease ran out before it was handed over).
+   */
+  holding(rows: readonly T[]): T[] {
+    const fresh = rows.filter((row) => !this.held.has(row.id));
+    for (const row of fresh) this.held.add(row.id);
+    return fresh;
+  }
+
   /** Runs `work` on claimed rows, renewing their claims meanwhile (see `renew`). */
   async working<R>(rows: readonly T[], work: () => Promise<R>): Promise<R> {
     for (const row of rows) this.held.add(row.id);

@@ -71,10 +71,12 @@ export class NetcoreIngestService {
       byKey.set(key, { row, repeats: 0 });
     }
 
-    // Inline: claimed as they are inserted, so this request processes them and no worker takes them meanwhile.
+    // Claimed by this instance as they are inserted, so no other takes them, and handed to its worker (async) or
+    // processed by this request (inline) without a claim to write. With too many waiting, stored for a claim.
     const pending = [...byKey.values()];
     const inline = this.options.processing === 'inline';
-    if (inline) {
+    const handOver = !inline && pending.length > 0 && this.worker.mayTake(pending.length);
+    if (inline || handOver) {
       const lockedUntil = new Date(started + this.options.recovery.leaseMs);
       for (const p of pending) Object.assign(p.row, { claimedBy: this.worker.id, lockedUntil });
     }
@@ -112,6 +114,7 @@ export class NetcoreIngestService {
       );
     }
     if (inline) await this.worker.processClaimed(stored);
+    else if (handOver && stored.length) this.worker.take(stored);
     // Also for duplicates only: this request's upsert may have held rows that a claim skipped meanwhile.
     else if (pending.length) this.worker.wake();
 
