@@ -16,8 +16,11 @@ import { WorkRows } from './work-rows';
 
 /** Inbox batches worked on at once: a second lane starts only when a full batch was claimed (a backlog). */
 const MAX_INBOX_LANES = 4;
-/** Rows ingest may hand over in memory before it stores them unclaimed instead, for a claim to find. */
-const MAX_HANDED_ROWS = 20_000;
+/**
+ * Batches ingest may hand over in memory before it stores rows unclaimed instead, for a claim to find. Few: the
+ * heartbeat renews every row handed over, and a deep queue would be rewritten every third of a lease.
+ */
+const MAX_HANDED_BATCHES = 4;
 
 const messageOf = (error: unknown) => (error as Error)?.message ?? String(error);
 
@@ -102,7 +105,7 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
 
   /** Whether ingest may store `count` rows claimed by this instance and hand them over (see `take`). */
   mayTake(count: number): boolean {
-    return this.started && !this.stopping && this.handed.length + count <= MAX_HANDED_ROWS;
+    return this.started && !this.stopping && this.handed.length + count <= MAX_HANDED_BATCHES * this.options.recovery.batchSize;
   }
 
   /** Rows ingest stored claimed by this instance: the next batches, with no claim to write (the common case). */
