@@ -7,6 +7,14 @@ import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 /** Rows per multi-row statement: well under either driver's limit on bound parameters. */
 export const ROWS_PER_STATEMENT = 500;
 
+const MAX_TRANSACTION_ATTEMPTS = 3;
+
+/** PostgreSQL's deadlock_detected and serialization_failure: the transaction did nothing and may run again. */
+function isLockConflict(error: unknown): boolean {
+  const code = (error as { driverError?: { code?: unknown } } | null)?.driverError?.code;
+  return code === '40P01' || code === '40001';
+}
+
 /** `items` in slices of `size`, for statements with one parameter per item. */
 export function chunks<T>(items: readonly T[], size = ROWS_PER_STATEMENT): T[][] {
   const out: T[][] = [];
@@ -31,9 +39,19 @@ export class NetcoreDatabase {
     this.postgres = dataSource.options.type === 'postgres';
   }
 
-  /** Runs `work` in a transaction (queued behind the other writes on SQLite) and answers its result. */
-  write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.alone(() => this.dataSource.transaction(work));
+  /**
+   * Runs `work` in a transaction (queued behind the other writes on SQLite) and answers its result. PostgreSQL may
+   * end one of two transactions that lock rows in different orders (a webhook's duplicates and a worker's
+   * claimed rows): such a transaction is run again, as PostgreSQL advises, since every unit here can be.
+   */
+  async write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.alone(() => this.dataSource.transaction(work));
+      } catch (error) {
+        if (attempt >= MAX_TRANSACTION_ATTEMPTS || !isLockConflict(error)) throw error;
+      }
+    }
   }
 
   /** Runs `work` alone on SQLite's connection: nothing of the module's writes in the middle of the host's. */
