@@ -4,7 +4,7 @@ import { RecordingBillingSink } from './fixtures/recording-sinks';
 import { CapturingLogger } from './support/capturing-logger';
 import { AT, lifecycle } from './support/lifecycle';
 import { type TestApp } from './support/test-app';
-import { startWithRecordingSink } from './support/recording-sink-app';
+import { deadCharge, startWithRecordingSink } from './support/recording-sink-app';
 import { DATABASES } from './support/test-databases';
 import { waitFor } from './support/wait-for';
 import { postSigned } from './support/webhook-client';
@@ -194,14 +194,7 @@ describe.each(DATABASES)('billing dead letters in the inbox stats (%s)', (kind) 
 
     const items = lifecycle(['sent', 'failed']);
     const id = items[0].ncmessage_id;
-    sink.failFor.add(id);
-    await postSigned(t.app, buildWebhookPayload(...items)).expect(200);
-    await t.settle();
-    const deadLetters = t.app.get(NetcoreDeadLetterService);
-    const letter = await waitFor('the charge to become a dead letter', async () => {
-      const open = await deadLetters.list({ reason: 'billing', state: 'open', pageSize: 500 });
-      return open.items.find((l) => l.eventId === `${id}:charge`) ?? false;
-    }, { timeoutMs: 10_000 });
+    const letter = await deadCharge({ t, sink, logger }, items);
     expect(receivedFor()).toEqual(['charge']);
     expect(logger.text()).toMatch(new RegExp(`error .*Billing sink failed on ${id}:charge on attempt 1; moved to the dead letters: host billing service refuses`));
 
@@ -211,7 +204,7 @@ describe.each(DATABASES)('billing dead letters in the inbox stats (%s)', (kind) 
     expect(stats).toMatchObject({ pending: 0, failed: 0, dead: 0 }); // the inbox events themselves went through
 
     sink.failFor.delete(id);
-    expect(await deadLetters.replay(letter.id)).toEqual({ id: letter.id, outcome: 'replayed' });
+    expect(await t.app.get(NetcoreDeadLetterService).replay(letter.id)).toEqual({ id: letter.id, outcome: 'replayed' });
     await waitFor('the void to follow the replayed charge', () => sink.callsFor(id).length === 2, { timeoutMs: 10_000 });
     await t.settle();
     expect(sink.callsFor(id).map((c) => c.call)).toEqual(['charge', 'void']);

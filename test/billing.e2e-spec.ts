@@ -9,7 +9,7 @@ import { processAgain } from './support/inbox-rows';
 import { AT, REMARK, T0, lifecycle, permutations } from './support/lifecycle';
 import { seededRandom } from './support/simulated-day';
 import { startHostApp, type TestApp } from './support/test-app';
-import { startWithRecordingSink } from './support/recording-sink-app';
+import { deadCharge, startWithRecordingSink } from './support/recording-sink-app';
 import { DATABASES } from './support/test-databases';
 import { waitFor } from './support/wait-for';
 import { WEBHOOK_PATH, postSigned } from './support/webhook-client';
@@ -466,14 +466,7 @@ describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => 
   it('keeps a command that keeps failing as a billing dead letter, holds the later commands, and sends them all after a replay through the admin API', async () => {
     const items = lifecycle(['sent', 'failed']);
     const id = items[0].ncmessage_id;
-    sink.failFor.add(id);
-    await postSigned(t.app, buildWebhookPayload(...items)).expect(200);
-    await t.settle();
-    const deadLetters = t.app.get(NetcoreDeadLetterService);
-    const letter = await waitFor('the charge to become a dead letter', async () => {
-      const open = await deadLetters.list({ reason: 'billing', state: 'open', pageSize: 500 });
-      return open.items.find((l) => l.eventId === `${id}:charge`) ?? false;
-    });
+    const letter = await deadCharge({ t, sink, logger }, items);
     expect(receivedFor(id)).toEqual(Array(4).fill(`charge ${id}:charge`));
     expect(logger.text()).toMatch(new RegExp(`error .*Billing sink failed on ${id}:charge on attempt 4; moved to the dead letters: host billing service refuses`));
     // The event itself was processed once: a sink outage is billing's, not the inbox's.
@@ -486,7 +479,7 @@ describe.each(DATABASES)('billing through a host-provided sink (%s)', (kind) => 
     expect(replayed.body).toEqual({ id: letter.id, outcome: 'replayed' });
     await waitFor('the void to follow', () => sink.callsFor(id).length === 2);
     expect(kindsFor(id)).toEqual(['charge', 'void']);
-    expect((await deadLetters.show(letter.id))?.state).toBe('replayed');
+    expect((await t.app.get(NetcoreDeadLetterService).show(letter.id))?.state).toBe('replayed');
   });
 
   // Fails today: the admin controller's REASONS lists 'validation' and 'processing' only, so ?reason=billing is a 400.
