@@ -62,6 +62,14 @@ export class NetcoreDatabase {
     return run;
   }
 
+  /**
+   * Runs `work` as if outside any unit holding the queue: a loop or timer started from a listener must queue its
+   * writes, not slip them into the listener's turn.
+   */
+  detached<T>(work: () => T): T {
+    return this.holding.exit(work);
+  }
+
   /** The quoted table name of an entity, for the few statements written as SQL. */
   table(entity: Function): string {
     return `"${this.dataSource.getMetadata(entity).tableName}"`;

@@ -70,8 +70,8 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
     });
     const paused = (error: unknown) =>
       this.logger.error(`Processing paused by a database error; trying again in ${this.options.recovery.sweepIntervalMs} ms: ${messageOf(error)}`);
-    this.inboxLoop = new WorkLoop((more) => this.inboxStep(more), MAX_INBOX_LANES, paused);
-    this.outboxLoop = new WorkLoop(async () => (await this.relay.relayDue(this.id, this.onRetry)) > 0, 1, paused);
+    this.inboxLoop = new WorkLoop((more) => db.detached(() => this.inboxStep(more)), MAX_INBOX_LANES, paused);
+    this.outboxLoop = new WorkLoop(() => db.detached(async () => (await this.relay.relayDue(this.id, this.onRetry)) > 0), 1, paused);
   }
 
   onModuleInit(): void {
@@ -179,19 +179,21 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
       eachAlone = true;
     }
     const processed: string[] = [];
-    for (const [i, row] of rows.entries()) {
-      try {
-        const run = async () => {
-          if (eachAlone) commands += await this.projections.record([events[i]]);
-          // On SQLite the listeners run alone on the connection: their own writes never mix with the module's.
-          await this.db.alone(() => this.emitter!.emitAsync(netcoreMessageEventName(row.status), events[i]));
-        };
-        await (this.metrics ? this.metrics.timeDispatch(run) : run());
-        processed.push(row.id);
-      } catch (error) {
-        await this.failed(row, error, lastAttempt);
+    // On SQLite the batch's listeners run alone on the connection: their own writes never mix with the module's.
+    await this.db.alone(async () => {
+      for (const [i, row] of rows.entries()) {
+        try {
+          const run = async () => {
+            if (eachAlone) commands += await this.projections.record([events[i]]);
+            await this.emitter!.emitAsync(netcoreMessageEventName(row.status), events[i]);
+          };
+          await (this.metrics ? this.metrics.timeDispatch(run) : run());
+          processed.push(row.id);
+        } catch (error) {
+          await this.failed(row, error, lastAttempt);
+        }
       }
-    }
+    });
     await this.inbox.complete(this.id, processed);
     return commands;
   }

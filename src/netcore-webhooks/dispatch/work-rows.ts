@@ -67,7 +67,7 @@ export class WorkRows<T extends WorkRow> {
         .getRepository(this.config.entity)
         .createQueryBuilder('w')
         .where(this.config.unfinished)
-        .andWhere('COALESCE(w.nextAttemptAt, 0) <= :now AND COALESCE(w.lockedUntil, 0) <= :now', { now })
+        .andWhere('COALESCE(w.nextAttemptAt, 0) <= :now AND COALESCE(w.lockedUntil, 0) <= :now', { now: BigInt(now) })
         .orderBy('w.createdAt')
         .limit(limit);
       if (this.config.due) query.andWhere((this.due ??= this.config.due()));

@@ -3,10 +3,11 @@ import type { ValueTransformer } from 'typeorm';
 /**
  * Instants are stored as epoch milliseconds in a `bigint` column: the same SQL (comparisons, MIN,
  * differences for timing figures) then runs unchanged on SQLite and PostgreSQL, with no time-zone
- * conversion by either driver. Entities still expose `Date`.
+ * conversion by either driver. Entities still expose `Date`. Written as a `bigint`: TypeORM puts a plain number
+ * into SQLite's statement text, which makes each instant a new statement to prepare.
  */
 export const epochMs: ValueTransformer = {
-  to: (value: Date | null | undefined) => (value == null ? value : value.getTime()),
+  to: (value: Date | null | undefined) => (value == null ? value : BigInt(value.getTime())),
   // PostgreSQL returns bigint as a string.
   from: (value: string | number | null) => (value == null ? null : new Date(Number(value))),
 };
