@@ -93,23 +93,13 @@ export function simulateDay(seed: number, messages = 500, batchSize = 100): Simu
   return { batches, messageIds };
 }
 
-interface Fact {
-  status: string;
-  day: string;
-  category: string;
-  source: string;
-  receivedAt: number;
-  remark: string;
-}
-
 /**
- * The test's own model of what the module should end with after the batches arrive in order: the billing
- * ledger by the rules, and one analytics fact per message and status (the first to arrive).
+ * The test's own model of what billing should end with after the batches arrive in order: the ledger by the
+ * rules, and the calls a host's billing sink gets.
  */
 export function expectedOutcome(batches: NetcoreDeliveryStatusItem[][]) {
   const seen = new Set<string>();
   const arrived = new Map<string, NetcoreDeliveryStatusItem[]>();
-  const facts = new Map<string, Fact>();
   /** What a host's billing sink has been told per message, and the calls, in order: each batch is folded whole. */
   const told = new Map<string, BillingOutcome>();
   const calls = new Map<string, { call: string; args: Record<string, unknown> }[]>();
@@ -125,21 +115,6 @@ export function expectedOutcome(batches: NetcoreDeliveryStatusItem[][]) {
       const history = [...(arrived.get(id) ?? []), item];
       arrived.set(id, history);
       touched.add(id);
-
-      const factKey = `${id}|${item.status}`;
-      if (!facts.has(factKey)) {
-        const known = history
-          .filter((e) => e.status !== 'failed' && e.pricing?.category)
-          .sort((a, b) => Number(a.received_at) - Number(b.received_at))[0];
-        facts.set(factKey, {
-          status: item.status,
-          day: new Date(Number(item.received_at) * 1000).toISOString().slice(0, 10),
-          category: item.pricing?.category ?? known?.pricing?.category ?? '',
-          source: item.source ?? '',
-          receivedAt: Number(item.received_at),
-          remark: item.status_remark ?? '',
-        });
-      }
     }
     for (const id of touched) {
       const row = expectedRow(arrived.get(id)!);
@@ -158,40 +133,5 @@ export function expectedOutcome(batches: NetcoreDeliveryStatusItem[][]) {
     }
   }
   const ledger = [...arrived.values()].flatMap((items) => expectedRow(items) ?? []).sort((a, b) => a.ncmessageId.localeCompare(b.ncmessageId));
-  return { ledger, calls, facts: [...facts.entries()].map(([key, fact]) => ({ ncmessageId: key.split('|')[0], ...fact })) };
-}
-
-type FactWithId = Fact & { ncmessageId: string };
-
-/** The summary a product manager should see, computed from the expected facts. */
-export function expectedSummary(facts: FactWithId[], query: { from: string; to: string; source?: string; category?: string }) {
-  const inScope = (f: FactWithId) =>
-    f.day >= query.from && f.day <= query.to && (query.source === undefined || f.source === query.source) && (query.category === undefined || f.category === query.category);
-  const count = (status: string) => facts.filter((f) => f.status === status && inScope(f)).length;
-  const funnel = { sent: count('sent'), delivered: count('delivered'), read: count('read'), failed: count('failed'), clicked: count('clicked') };
-  const rate = (a: number, b: number) => (b ? Math.round((a / b) * 10000) / 10000 : null);
-  const byKey = new Map(facts.map((f) => [`${f.ncmessageId}|${f.status}`, f]));
-  const timing = (earlier: string, later: string) => {
-    const durations = facts
-      .filter((f) => f.status === later && inScope(f) && byKey.has(`${f.ncmessageId}|${earlier}`))
-      .map((f) => f.receivedAt - byKey.get(`${f.ncmessageId}|${earlier}`)!.receivedAt)
-      .sort((a, b) => a - b);
-    const rank = (p: number) => (durations.length ? durations[Math.ceil(p * durations.length) - 1] : null);
-    return { count: durations.length, medianSeconds: rank(0.5), p90Seconds: rank(0.9) };
-  };
-  const remarks = new Map<string, number>();
-  for (const f of facts) if (f.status === 'failed' && inScope(f)) remarks.set(f.remark, (remarks.get(f.remark) ?? 0) + 1);
-  return {
-    from: query.from,
-    to: query.to,
-    source: query.source ?? null,
-    category: query.category ?? null,
-    funnel,
-    rates: { delivery: rate(funnel.delivered, funnel.sent), read: rate(funnel.read, funnel.delivered), failure: rate(funnel.failed, funnel.sent) },
-    timing: { sentToDelivered: timing('sent', 'delivered'), deliveredToRead: timing('delivered', 'read') },
-    topFailureRemarks: [...remarks.entries()]
-      .map(([remark, n]) => ({ remark, count: n }))
-      .sort((a, b) => b.count - a.count || (a.remark < b.remark ? -1 : a.remark > b.remark ? 1 : 0))
-      .slice(0, 10),
-  };
+  return { ledger, calls };
 }
