@@ -80,6 +80,14 @@ function activityOf(messages: Map<string, ModelMessage>, q: AnalyticsQuery): Cou
 
 const ratesOf = (f: Counts) => ({ delivery: rate(f.delivered, f.sent), read: rate(f.read, f.delivered), failure: rate(f.failed, f.sent) });
 
+/** The ten most frequent remarks, most frequent first, ties in code-unit order of the remark. */
+function ranked(remarks: string[]): { remark: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const remark of remarks) counts.set(remark, (counts.get(remark) ?? 0) + 1);
+  const order = ([ra, a]: [string, number], [rb, b]: [string, number]) => (a !== b ? b - a : ra < rb ? -1 : ra > rb ? 1 : 0);
+  return [...counts].sort(order).slice(0, 10).map(([remark, count]) => ({ remark, count }));
+}
+
 /** What `NetcoreAnalyticsService.summary(q)` must answer. */
 export function expectedSummary(messages: Map<string, ModelMessage>, q: AnalyticsQuery) {
   const cohort = [...messages.values()].filter((m) => inCohort(m, q));
@@ -90,22 +98,10 @@ export function expectedSummary(messages: Map<string, ModelMessage>, q: Analytic
     const rank = (p: number) => (durations.length ? durations[Math.ceil(p * durations.length) - 1] : null);
     return { count: durations.length, medianSeconds: rank(0.5), p90Seconds: rank(0.9) };
   };
-  const remarks = new Map<string, number>();
-  for (const m of cohort) if (reached(m).failed) remarks.set(m.remark, (remarks.get(m.remark) ?? 0) + 1);
-  return {
-    from: q.from,
-    to: q.to,
-    source: q.source ?? null,
-    category: q.category ?? null,
-    funnel,
-    rates: ratesOf(funnel),
-    activity: activityOf(messages, q),
-    timing: { sentToDelivered: timing('sent', 'delivered'), deliveredToRead: timing('delivered', 'read') },
-    topFailureRemarks: [...remarks.entries()]
-      .map(([remark, count]) => ({ remark, count }))
-      .sort((a, b) => b.count - a.count || (a.remark < b.remark ? -1 : a.remark > b.remark ? 1 : 0))
-      .slice(0, 10),
-  };
+  const failures = cohort.filter((m) => reached(m).failed).map((m) => m.remark);
+  const asked = { from: q.from, to: q.to, source: q.source ?? null, category: q.category ?? null };
+  const timings = { sentToDelivered: timing('sent', 'delivered'), deliveredToRead: timing('delivered', 'read') };
+  return { ...asked, funnel, rates: ratesOf(funnel), activity: activityOf(messages, q), timing: timings, topFailureRemarks: ranked(failures) };
 }
 
 /** What `NetcoreAnalyticsService.series(q)` must answer: every day of the range. */

@@ -13,6 +13,18 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** Draws from `random`: an item, an integer in [lo, hi], a value by weight. */
+export function draws(random: () => number) {
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
+  const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+  const weighted = <T>(choices: readonly [weight: number, value: T][]) => {
+    let r = random() * choices.reduce((n, [w]) => n + w, 0);
+    for (const [w, value] of choices) if ((r -= w) < 0) return value;
+    return choices[0][1];
+  };
+  return { pick, between, weighted };
+}
+
 export const DAY = '2025-12-01';
 const DAY_START = Date.UTC(2025, 11, 1) / 1000;
 const SOURCES = ['', 'kiran', 'crm'];
@@ -40,14 +52,8 @@ export interface SimulatedDay {
 /** 500 messages with random lifecycles, clicks and duplicates (each duplicated event arrives 3 times). */
 export function simulateDay(seed: number, messages = 500, batchSize = 100): SimulatedDay {
   const random = seededRandom(seed);
-  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
-  const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
-  const totalWeight = KINDS.reduce((n, [w]) => n + w, 0);
-  const kind = () => {
-    let r = random() * totalWeight;
-    for (const [w, arrival] of KINDS) if ((r -= w) < 0) return arrival;
-    return KINDS[0][1];
-  };
+  const { pick, between, weighted } = draws(random);
+  const kind = () => weighted(KINDS);
 
   const queues: NetcoreDeliveryStatusItem[][] = [];
   const messageIds: string[] = [];
@@ -62,25 +68,49 @@ export function simulateDay(seed: number, messages = 500, batchSize = 100): Simu
     const at: Record<string, number> = { sent, delivered, read: delivered + between(5, 7200), failed: sent + between(1, 600) };
     const remark = pick(REMARKS);
     const arrival = kind();
-    const events: NetcoreDeliveryStatusItem[] = arrival.map((status) =>
-      status === 'failed'
-        ? { ...base, status, received_at: String(at.failed), status_remark: remark }
-        : { ...base, status, received_at: String(at[status]), status_remark: '', pricing },
-    );
-    if (arrival.includes('read')) {
-      for (let c = between(0, 2); c > 0; c--) {
-        events.push({ ...base, status: 'clicked', received_at: String(at.read + between(1, 3600)), status_remark: '', pricing, url: 'https://example.com/offer' });
-      }
-    }
-    // Some events are delivered three times: the copies come later, in other batches.
-    const queue: NetcoreDeliveryStatusItem[] = [];
-    for (const event of events) {
-      queue.push(event);
-      if (random() < 0.1) queue.push({ ...event }, { ...event });
-    }
-    queues.push(queue);
+    queues.push(arrivals({ random, between }, { base, pricing, remark, arrival, at, clicksWithin: 3600 }));
   }
+  return { batches: interleave(queues, batchSize, random), messageIds };
+}
 
+export interface Lifecycle {
+  base: { ncmessage_id: string; source?: string; [field: string]: string | undefined };
+  pricing: NonNullable<NetcoreDeliveryStatusItem['pricing']>;
+  remark: string;
+  /** Statuses in arrival order. */
+  arrival: string[];
+  /** Epoch seconds of each status. */
+  at: Record<string, number>;
+  /** Clicks come up to this many seconds after the read. */
+  clicksWithin: number;
+}
+
+/** One message's events as they arrive: its statuses, 0-2 clicks after a read, and one event in ten three times. */
+export function arrivals(
+  { random, between }: { random: () => number; between: (lo: number, hi: number) => number },
+  { base, pricing, remark, arrival, at, clicksWithin }: Lifecycle,
+): NetcoreDeliveryStatusItem[] {
+  const events: NetcoreDeliveryStatusItem[] = arrival.map((status) =>
+    status === 'failed'
+      ? { ...base, status, received_at: String(at.failed), status_remark: remark }
+      : { ...base, status, received_at: String(at[status]), status_remark: '', pricing },
+  );
+  if (arrival.includes('read')) {
+    for (let c = between(0, 2); c > 0; c--) {
+      events.push({ ...base, status: 'clicked', received_at: String(at.read + between(1, clicksWithin)), status_remark: '', pricing, url: 'https://example.com/offer' });
+    }
+  }
+  // The copies come later, in other batches.
+  const queue: NetcoreDeliveryStatusItem[] = [];
+  for (const event of events) {
+    queue.push(event);
+    if (random() < 0.1) queue.push({ ...event }, { ...event });
+  }
+  return queue;
+}
+
+/** Batches of at most `batchSize` events, at most one per message, messages in random order. */
+export function interleave(queues: NetcoreDeliveryStatusItem[][], batchSize: number, random: () => number): NetcoreDeliveryStatusItem[][] {
   const batches: NetcoreDeliveryStatusItem[][] = [];
   while (queues.some((q) => q.length)) {
     const ready = queues.filter((q) => q.length);
@@ -90,7 +120,7 @@ export function simulateDay(seed: number, messages = 500, batchSize = 100): Simu
     }
     batches.push(ready.slice(0, batchSize).map((q) => q.shift()!));
   }
-  return { batches, messageIds };
+  return batches;
 }
 
 /**

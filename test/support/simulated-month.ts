@@ -1,5 +1,5 @@
 import type { NetcoreDeliveryStatusItem } from '../../src/testing';
-import { seededRandom } from './simulated-day';
+import { arrivals, draws, interleave, seededRandom } from './simulated-day';
 
 export const MONTH = { from: '2025-11-01', to: '2025-11-30' };
 const MONTH_START = Date.UTC(2025, 10, 1) / 1000;
@@ -26,18 +26,12 @@ const KINDS: [weight: number, arrival: string[]][] = [
 /**
  * A month of messages: random lifecycles, many sent minutes before midnight (their lifecycle crosses it),
  * reads and failures days after the send, clicks, and one event in ten arriving three times. Batches are
- * posted `concurrency` at a time, so one message's events may be processed by concurrent transactions.
+ * meant to be posted several at a time, so one message's events may be processed by concurrent transactions.
  */
 export function simulateMonth(seed: number, messages = 600, batchSize = 60): NetcoreDeliveryStatusItem[][] {
   const random = seededRandom(seed);
-  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
-  const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
-  const totalWeight = KINDS.reduce((n, [w]) => n + w, 0);
-  const kind = () => {
-    let r = random() * totalWeight;
-    for (const [w, arrival] of KINDS) if ((r -= w) < 0) return arrival;
-    return KINDS[0][1];
-  };
+  const { pick, between, weighted } = draws(random);
+  const kind = () => weighted(KINDS);
   const queues: NetcoreDeliveryStatusItem[][] = [];
   for (let i = 0; i < messages; i++) {
     const ncmessage_id = `month-${seed}-${i}`;
@@ -57,31 +51,7 @@ export function simulateMonth(seed: number, messages = 600, batchSize = 60): Net
     };
     const remark = pick(REMARKS);
     const arrival = kind();
-    const events: NetcoreDeliveryStatusItem[] = arrival.map((status) =>
-      status === 'failed'
-        ? { ...base, status, received_at: String(at.failed), status_remark: remark }
-        : { ...base, status, received_at: String(at[status]), status_remark: '', pricing },
-    );
-    if (arrival.includes('read')) {
-      for (let c = between(0, 2); c > 0; c--) {
-        events.push({ ...base, status: 'clicked', received_at: String(at.read + between(1, DAY)), status_remark: '', pricing, url: 'https://example.com/offer' });
-      }
-    }
-    const queue: NetcoreDeliveryStatusItem[] = [];
-    for (const event of events) {
-      queue.push(event);
-      if (random() < 0.1) queue.push({ ...event }, { ...event });
-    }
-    queues.push(queue);
+    queues.push(arrivals({ random, between }, { base, pricing, remark, arrival, at, clicksWithin: DAY }));
   }
-  const batches: NetcoreDeliveryStatusItem[][] = [];
-  while (queues.some((q) => q.length)) {
-    const ready = queues.filter((q) => q.length);
-    for (let i = ready.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [ready[i], ready[j]] = [ready[j], ready[i]];
-    }
-    batches.push(ready.slice(0, batchSize).map((q) => q.shift()!));
-  }
-  return batches;
+  return interleave(queues, batchSize, random);
 }

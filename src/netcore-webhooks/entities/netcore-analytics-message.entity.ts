@@ -5,6 +5,9 @@ import { epochMs } from './epoch-ms.transformer';
 export const ANALYTICS_SOURCE_LENGTH = 128;
 export const ANALYTICS_CATEGORY_LENGTH = 64;
 
+/** An instant column (epoch ms, as elsewhere); the status ones stay null until such an event arrives. */
+const Instant = (name: string, nullable = true) => Column({ name, type: 'bigint', nullable, transformer: epochMs });
+
 /**
  * One row per message: the earliest event of each status and of any status (its cohort), whatever order they
  * arrived in. Every column is an "earliest wins" (or latest, for `lastAt`) upsert, so duplicates, redeliveries
@@ -25,31 +28,23 @@ export class NetcoreAnalyticsMessage {
   @Column({ type: 'varchar', length: ANALYTICS_CATEGORY_LENGTH, default: '' })
   category!: string;
 
-  @Column({ name: 'category_at', type: 'bigint', nullable: true, transformer: epochMs })
+  @Instant('category_at')
   categoryAt!: Date | null;
 
   /** Earliest event of any status: the UTC day of this is the message's cohort. */
-  @Column({ name: 'first_at', type: 'bigint', transformer: epochMs })
+  @Instant('first_at', false)
   firstAt!: Date;
 
   /** Latest event of any status: bounds the rows the activity of a range reads. */
-  @Column({ name: 'last_at', type: 'bigint', transformer: epochMs })
+  @Instant('last_at', false)
   lastAt!: Date;
 
-  @Column({ name: 'sent_at', type: 'bigint', nullable: true, transformer: epochMs })
-  sentAt!: Date | null;
-
-  @Column({ name: 'delivered_at', type: 'bigint', nullable: true, transformer: epochMs })
-  deliveredAt!: Date | null;
-
-  @Column({ name: 'read_at', type: 'bigint', nullable: true, transformer: epochMs })
-  readAt!: Date | null;
-
-  @Column({ name: 'failed_at', type: 'bigint', nullable: true, transformer: epochMs })
-  failedAt!: Date | null;
-
-  @Column({ name: 'clicked_at', type: 'bigint', nullable: true, transformer: epochMs })
-  clickedAt!: Date | null;
+  /** Earliest event of each status. */
+  @Instant('sent_at') sentAt!: Date | null;
+  @Instant('delivered_at') deliveredAt!: Date | null;
+  @Instant('read_at') readAt!: Date | null;
+  @Instant('failed_at') failedAt!: Date | null;
+  @Instant('clicked_at') clickedAt!: Date | null;
 
   /** `status_remark` of the earliest failed event ('' without one): the top failure remarks. */
   @Column({ type: 'text', default: '' })

@@ -9,7 +9,7 @@ const earliestFact = (column: string, where = '') =>
 /**
  * Fills `netcore_analytics_messages` from the 0.1 facts (one per message and status): each status's time,
  * the earliest as the cohort, the source of the earliest fact and the category of the earliest priced one
- * (a 0.1 failure copied its message's category, so failures are not asked).
+ * (a 0.1 failure copied its message's category, so failures are not asked); then drops the facts and counters.
  */
 export async function rebuildAnalyticsMessages(queryRunner: QueryRunner): Promise<void> {
   const priced = ` AND e."category" <> '' AND e."status" <> 'failed'`;
@@ -23,6 +23,9 @@ export async function rebuildAnalyticsMessages(queryRunner: QueryRunner): Promis
       `MAX(CASE WHEN "status" = 'failed' THEN "remark" ELSE '' END) AS "remark" FROM ${FACTS} ` +
       `WHERE "status" IN (${STATUSES.map((s) => `'${s}'`).join(', ')}) GROUP BY "ncmessage_id") g`,
   );
+  await queryRunner.query(`DROP INDEX "idx_netcore_analytics_events_bucket"`);
+  await queryRunner.query(`DROP TABLE ${FACTS}`);
+  await queryRunner.query(`DROP TABLE "netcore_analytics_daily_counts"`);
 }
 
 /** The reverse, for `down`: a fact per status reached and the daily counters of those facts. `day` renders a UTC day. */

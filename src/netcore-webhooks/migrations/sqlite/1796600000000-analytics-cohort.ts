@@ -13,9 +13,6 @@ export class AnalyticsCohortSqlite1796600000000 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX "idx_netcore_analytics_messages_last" ON "netcore_analytics_messages" ("last_at") `);
     await queryRunner.query(`CREATE INDEX "idx_netcore_analytics_messages_cohort" ON "netcore_analytics_messages" ("first_at") `);
     await rebuildAnalyticsMessages(queryRunner);
-    await queryRunner.query(`DROP INDEX "idx_netcore_analytics_events_bucket"`);
-    await queryRunner.query(`DROP TABLE "netcore_analytics_events"`);
-    await queryRunner.query(`DROP TABLE "netcore_analytics_daily_counts"`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
