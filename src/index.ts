@@ -40,8 +40,7 @@ export { NetcoreBillingRecord } from './netcore-webhooks/entities/netcore-billin
 export type { NetcoreBillingRecordState } from './netcore-webhooks/entities/netcore-billing-record.entity';
 export { NetcoreBillingCommand } from './netcore-webhooks/entities/netcore-billing-command.entity';
 export type { NetcoreBillingCommandKind, NetcoreBillingCommandState } from './netcore-webhooks/entities/netcore-billing-command.entity';
-export { NetcoreAnalyticsEvent } from './netcore-webhooks/entities/netcore-analytics-event.entity';
-export { NetcoreAnalyticsDailyCount } from './netcore-webhooks/entities/netcore-analytics-daily-count.entity';
+export { NetcoreAnalyticsMessage } from './netcore-webhooks/entities/netcore-analytics-message.entity';
 
 export { NetcoreBillingSink } from './netcore-webhooks/billing/netcore-billing-sink.interface';
 export type {
@@ -57,7 +56,9 @@ export { NetcoreAnalyticsSink } from './netcore-webhooks/analytics/netcore-analy
 export { TypeOrmAnalyticsSink } from './netcore-webhooks/analytics/typeorm-analytics.sink';
 export { NetcoreAnalyticsQueryError, NetcoreAnalyticsService } from './netcore-webhooks/analytics/netcore-analytics.service';
 export type {
+  NetcoreAnalyticsCounts,
   NetcoreAnalyticsQuery,
+  NetcoreAnalyticsSeriesDay,
   NetcoreAnalyticsSummary,
   NetcoreTimingFigures,
 } from './netcore-webhooks/analytics/netcore-analytics-summary';

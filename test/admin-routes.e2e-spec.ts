@@ -47,7 +47,7 @@ describe.each(DATABASES)('admin routes (%s)', (kind) => {
       await request(t.app.getHttpServer()).get(SUMMARY).expect(401);
       await request(t.app.getHttpServer()).get(SUMMARY).set('authorization', `Bearer ${TOKEN}`).expect(200);
       await request(t.app.getHttpServer()).get(DEAD_LETTERS).set('authorization', `Bearer ${TOKEN}`).expect(200);
-      expect(openApiPaths(t)).toEqual(expect.arrayContaining([WEBHOOK_PATH, `${WEBHOOK_PATH}/analytics/summary`, DEAD_LETTERS]));
+      expect(openApiPaths(t)).toEqual(expect.arrayContaining([WEBHOOK_PATH, `${WEBHOOK_PATH}/analytics/summary`, `${WEBHOOK_PATH}/analytics/series`, DEAD_LETTERS]));
     });
   });
 

@@ -11,7 +11,8 @@ import {
 import { NETCORE_SAMPLE_PAYLOADS, buildWebhookPayload } from '../src/testing';
 import { HostSinksModule, RecordingAnalyticsSink, RecordingBillingSink } from './fixtures/recording-sinks';
 import { lifecycle } from './support/lifecycle';
-import { DAY, expectedOutcome, expectedSummary, simulateDay } from './support/simulated-day';
+import { analyticsModel, expectedSummary } from './support/analytics-model';
+import { DAY, expectedOutcome, simulateDay } from './support/simulated-day';
 import { processAgain } from './support/inbox-rows';
 import { CapturingLogger } from './support/capturing-logger';
 import { startHostApp, type TestApp } from './support/test-app';
@@ -25,6 +26,7 @@ describe.each(DATABASES)(`a simulated day of 500 messages (%s, seed ${SEED})`, (
   let t: TestApp;
   const day = simulateDay(SEED);
   const expected = expectedOutcome(day.batches);
+  const model = analyticsModel(day.batches.flat());
 
   beforeAll(async () => {
     t = await startHostApp(kind, { webhooks: { admin: { token: ADMIN_TOKEN } } });
@@ -65,9 +67,9 @@ describe.each(DATABASES)(`a simulated day of 500 messages (%s, seed ${SEED})`, (
     expect(totals).toEqual([...want.values()].sort(order));
   });
 
-  it('answers the funnel, rates, timing and top failure remarks computed independently', async () => {
+  it('answers the cohort funnel, rates, activity, timing and top failure remarks computed independently', async () => {
     const answer = await summary({ from: DAY, to: DAY });
-    expect(answer).toEqual(expectedSummary(expected.facts, { from: DAY, to: DAY }));
+    expect(answer).toEqual(expectedSummary(model, { from: DAY, to: DAY }));
     expect(answer.funnel.sent).toBeGreaterThan(400);
     expect(answer.timing.sentToDelivered.count).toBeGreaterThan(200);
   });
@@ -77,11 +79,12 @@ describe.each(DATABASES)(`a simulated day of 500 messages (%s, seed ${SEED})`, (
     [{ category: 'marketing' }],
     [{ source: '', category: 'utility' }],
   ])('answers the same for a filtered summary %j', async (filter) => {
-    expect(await summary({ from: DAY, to: DAY, ...filter })).toEqual(expectedSummary(expected.facts, { from: DAY, to: DAY, ...filter }));
+    expect(await summary({ from: DAY, to: DAY, ...filter })).toEqual(expectedSummary(model, { from: DAY, to: DAY, ...filter }));
   });
 
   it('counts nothing on the days around it', async () => {
-    expect((await summary({ from: '2025-11-30', to: '2025-11-30' })).funnel).toEqual({ sent: 0, delivered: 0, read: 0, failed: 0, clicked: 0 });
+    const none = { sent: 0, delivered: 0, read: 0, failed: 0, clicked: 0 };
+    expect(await summary({ from: '2025-11-30', to: '2025-11-30' })).toMatchObject({ funnel: none, activity: none });
     expect((await summary({ from: '2025-12-02', to: '2025-12-31' })).funnel.sent).toBe(0);
   });
 
@@ -98,7 +101,7 @@ describe.each(DATABASES)(`a simulated day of 500 messages (%s, seed ${SEED})`, (
       .query({ from: DAY, to: DAY, source: 'kiran' })
       .set('authorization', `Bearer ${ADMIN_TOKEN}`)
       .expect(200);
-    expect(res.body).toEqual(expectedSummary(expected.facts, { from: DAY, to: DAY, source: 'kiran' }));
+    expect(res.body).toEqual(expectedSummary(model, { from: DAY, to: DAY, source: 'kiran' }));
   });
 
   it.each([
@@ -156,18 +159,23 @@ describe.each(DATABASES)(`the simulated day through host-provided sinks (%s, see
 });
 
 describe.each(DATABASES)('analytics (%s)', (kind) => {
-  it('counts the four samples once each, failed under no category (its event carries no pricing)', async () => {
+  it('answers rates within 100% for the four samples (four messages): implied sends count, each event once', async () => {
     const t = await startHostApp(kind);
     try {
       for (const payload of Object.values(NETCORE_SAMPLE_PAYLOADS)) await postSigned(t.app, payload).expect(200);
       for (const payload of Object.values(NETCORE_SAMPLE_PAYLOADS)) await postSigned(t.app, payload).expect(200); // retried by Netcore
       await t.settle();
       const analytics = t.app.get(NetcoreAnalyticsService);
-      // 2025-12-01 holds delivered, sent and failed; 2025-12-02 holds read.
-      expect((await analytics.summary({ from: '2025-12-01', to: '2025-12-02' })).funnel).toEqual({ sent: 1, delivered: 1, read: 1, failed: 1, clicked: 0 });
-      expect((await analytics.summary({ from: '2025-12-02', to: '2025-12-02' })).funnel).toEqual({ sent: 0, delivered: 0, read: 1, failed: 0, clicked: 0 });
+      // 2025-12-01 holds the delivered, sent and failed messages; 2025-12-02 the read one.
+      const both = await analytics.summary({ from: '2025-12-01', to: '2025-12-02' });
+      expect(both).toMatchObject({
+        funnel: { sent: 4, delivered: 2, read: 1, failed: 1, clicked: 0 },
+        rates: { delivery: 0.5, read: 0.5, failure: 0.25 },
+        activity: { sent: 1, delivered: 1, read: 1, failed: 1, clicked: 0 },
+      });
+      expect((await analytics.summary({ from: '2025-12-02', to: '2025-12-02' })).funnel).toEqual({ sent: 1, delivered: 1, read: 1, failed: 0, clicked: 0 });
       const failed = await analytics.summary({ from: '2025-12-01', to: '2025-12-01', category: '' });
-      expect(failed.funnel.failed).toBe(1);
+      expect(failed.funnel).toMatchObject({ sent: 1, failed: 1 });
       expect(failed.topFailureRemarks).toEqual([{ remark: 'Operator rejected the message', count: 1 }]);
       expect((await analytics.summary({ from: '2025-12-01', to: '2025-12-01', category: 'marketing_lite' })).funnel.sent).toBe(1);
     } finally {
@@ -210,7 +218,7 @@ describe.each(DATABASES)('analytics (%s)', (kind) => {
     }
   });
 
-  it('never counts under the category of a pricing it ignored: a delivery with invalid pricing, and its failure, count under ""', async () => {
+  it('never counts under the category of a pricing it ignored, and counts a failure followed by a delivery as delivered only', async () => {
     const t = await startHostApp(kind);
     try {
       const [delivered, failed] = lifecycle(['delivered', 'failed']);
@@ -222,7 +230,10 @@ describe.each(DATABASES)('analytics (%s)', (kind) => {
       const day = new Date(Number(delivered.received_at) * 1000).toISOString().slice(0, 10);
       const analytics = t.app.get(NetcoreAnalyticsService);
       expect((await analytics.summary({ from: day, to: day, category: 'c'.repeat(64) })).funnel).toMatchObject({ delivered: 0, failed: 0 });
-      expect((await analytics.summary({ from: day, to: day, category: '' })).funnel).toMatchObject({ delivered: 1, failed: 1 });
+      expect(await analytics.summary({ from: day, to: day, category: '' })).toMatchObject({
+        funnel: { sent: 1, delivered: 1, failed: 0 },
+        activity: { delivered: 1, failed: 1 },
+      });
     } finally {
       await t.close();
     }

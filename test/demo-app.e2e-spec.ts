@@ -1,4 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { NetcoreInboxService } from '../src';
 import { NETCORE_SAMPLE_PAYLOADS, buildDeliveryStatus, buildWebhookPayload } from '../src/testing';
@@ -54,6 +56,21 @@ describe.each(CASES)('demo app: metrics, health and OpenAPI docs (%s, %s)', (kin
     const before = await scrape();
     await postSigned(app, NETCORE_SAMPLE_PAYLOADS.read).expect(200);
     expect(await scrape()).toEqual({ accepted: before.accepted + 1, acks: before.acks + 1 });
+  });
+
+  it('exports every metric the Grafana dashboard in docs/grafana queries, so the dashboard cannot rot', async () => {
+    const res = await request(app.getHttpServer()).get('/metrics').expect(200);
+    const exported = new Map([...res.text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map(([, name, type]) => [name, type]));
+    const dashboard = JSON.parse(readFileSync(join(__dirname, '../docs/grafana/netcore-webhooks.json'), 'utf8'));
+    const panels = dashboard.panels.filter((p: { type: string }) => p.type !== 'row');
+    const queried = panels.flatMap((p: { targets: { expr: string }[] }) => p.targets.flatMap((t) => t.expr.match(/\bnetcore_webhooks_\w+/g) ?? []));
+    expect(queried.length).toBeGreaterThan(15);
+    for (const name of new Set<string>(queried)) {
+      const histogram = /_(bucket|sum|count)$/.exec(name) ? name.replace(/_(bucket|sum|count)$/, '') : null;
+      expect({ name, type: histogram ? exported.get(histogram) : exported.has(name) ? 'exported' : undefined }).toEqual({ name, type: histogram ? 'histogram' : 'exported' });
+    }
+    // Every panel says what it answers (docs/grafana.md repeats it).
+    for (const panel of panels) expect(panel.description.length).toBeGreaterThan(40);
   });
 
   it('serves its health on GET /health', async () => {

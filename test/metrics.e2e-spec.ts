@@ -1,6 +1,6 @@
 import { Registry, register as defaultRegistry } from 'prom-client';
 import request from 'supertest';
-import { NetcoreWebhooksMetrics } from '../src';
+import { NetcoreInboxService, NetcoreWebhooksMetrics } from '../src';
 import { buildDeliveryStatus, buildWebhookPayload, signNetcorePayload } from '../src/testing';
 import { FailingListener } from './fixtures/failing.listener';
 import { startHostApp, type TestApp } from './support/test-app';
@@ -83,6 +83,14 @@ describe.each(DATABASES)('Prometheus metrics (%s)', (kind) => {
     await t.settle();
     expect(await value(registry, 'netcore_webhooks_processing_failures_total', { status: FailingListener.STATUS })).toBe(1);
     expect(await histogramCount(registry, 'netcore_webhooks_dispatch_latency_seconds', { outcome: 'failed' })).toBe(1);
+  });
+
+  it('reports the backlog and the age of its oldest event as gauges, read from the inbox at scrape time', async () => {
+    const backlog = await value(registry, 'netcore_webhooks_inbox_backlog');
+    const stats = await t.app.get(NetcoreInboxService).stats();
+    expect(backlog).toBe(stats.pending + stats.failed);
+    const age = await value(registry, 'netcore_webhooks_inbox_oldest_unprocessed_age_seconds');
+    expect(age > 0).toBe(stats.oldestUnprocessedAt !== null);
   });
 
   it('exposes everything in the Prometheus text format of the registry', async () => {

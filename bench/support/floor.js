@@ -8,10 +8,10 @@
  *                                                         statement per request, skipping a known idempotency key;
  *   processing, one transaction per 500 events:           the message's status (one upsert per message),
  *                                                         the ledger entry of a billable message (insert, or
- *                                                         void for a failed one), the day's count per bucket
- *                                                         (one upsert per bucket), the inbox rows processed.
+ *                                                         void for a failed one), the message's analytics
+ *                                                         row (one upsert per message), the inbox rows processed.
  *
- * Counts, ledger and the processed mark commit together, so each event counts once without per-event facts.
+ * Analytics, ledger and the processed mark commit together; the analytics row's upsert repeats harmlessly.
  * Processing works from the events in memory (no read of the inbox back). The module writes more than this
  * (billing states and analytics facts that let a host's sinks and listeners run outside the transaction,
  * click recounts, the claim of a swept row): the gap between the two is the price of those features.
@@ -59,7 +59,7 @@ function processingRows(batch, now, statusRank) {
   const messages = new Map();
   const charges = new Map();
   const voids = new Set();
-  const counts = new Map();
+  const analytics = new Map();
   for (const { item, row } of batch) {
     const rank = statusRank(item.status);
     const m = messages.get(item.ncmessage_id);
@@ -68,15 +68,13 @@ function processingRows(batch, now, statusRank) {
     else if (item.pricing?.billable === true && !charges.has(item.ncmessage_id)) {
       charges.set(item.ncmessage_id, [item.ncmessage_id, item.pricing.category, item.pricing.pricing_model, item.pricing.type, row[4], 'charged', now]);
     }
-    const day = new Date(row[4]).toISOString().slice(0, 10);
-    const bucket = `${day}|${item.status}|${item.pricing?.category ?? ''}|${item.source ?? ''}`;
-    const c = counts.get(bucket);
-    if (c) c[4]++;
-    else counts.set(bucket, [day, item.status, item.pricing?.category ?? '', item.source ?? '', 1]);
+    const a = analytics.get(item.ncmessage_id);
+    if (!a) analytics.set(item.ncmessage_id, [item.ncmessage_id, item.source ?? '', row[4], row[4]]);
+    else [a[2], a[3]] = [Math.min(a[2], row[4]), Math.max(a[3], row[4])];
   }
   for (const id of voids) charges.delete(id);
   const ids = batch.map((e) => e.row[0]);
-  return { messages: [...messages.values()], charges: [...charges.values()], voids: [...voids], counts: [...counts.values()], ids, last: batch[batch.length - 1].row[9] };
+  return { messages: [...messages.values()], charges: [...charges.values()], voids: [...voids], analytics: [...analytics.values()], ids, last: batch[batch.length - 1].row[9] };
 }
 
 const SQL = {
@@ -85,19 +83,22 @@ const SQL = {
     ` ON CONFLICT ("ncmessage_id") DO UPDATE SET "status" = CASE WHEN EXCLUDED."status_rank" > ${t}."status_rank" THEN EXCLUDED."status" ELSE ${t}."status" END, ` +
     `"status_rank" = CASE WHEN EXCLUDED."status_rank" > ${t}."status_rank" THEN EXCLUDED."status_rank" ELSE ${t}."status_rank" END, "updated_at" = EXCLUDED."updated_at"`,
   charge: ' ON CONFLICT ("ncmessage_id") DO NOTHING',
-  count: (t) => ` ON CONFLICT ("day", "status", "category", "source") DO UPDATE SET "count" = ${t}."count" + EXCLUDED."count"`,
+  analytics: (t) =>
+    ` ON CONFLICT ("ncmessage_id") DO UPDATE SET "first_at" = CASE WHEN EXCLUDED."first_at" < ${t}."first_at" THEN EXCLUDED."first_at" ELSE ${t}."first_at" END, ` +
+    `"last_at" = CASE WHEN EXCLUDED."last_at" > ${t}."last_at" THEN EXCLUDED."last_at" ELSE ${t}."last_at" END`,
 };
 const MESSAGE = ['ncmessage_id', 'status', 'status_rank', 'updated_at'];
 const CHARGE = ['ncmessage_id', 'category', 'pricing_model', 'pricing_type', 'charged_at', 'state', 'updated_at'];
-const COUNT = ['day', 'status', 'category', 'source', 'count'];
+const ANALYTICS = ['ncmessage_id', 'source', 'first_at', 'last_at'];
 
-/** A floor that wrote less than it claims would price nothing: every event stored, processed and counted once. */
+/** A floor that wrote less than it claims would price nothing: every event stored and processed, every message analysed. */
 async function checkWritten(query, all, layout) {
   const n = async (sql) => Number(await query(sql));
-  const expected = { processed: all.length, counted: all.length, messages: new Set(all.map((e) => e.item.ncmessage_id)).size };
+  const messageCount = new Set(all.map((e) => e.item.ncmessage_id)).size;
+  const expected = { processed: all.length, analysed: messageCount, messages: messageCount };
   const found = {
     processed: await n(layout.processedSql),
-    counted: await n('SELECT SUM("count") AS n FROM netcore_analytics_daily_counts'),
+    analysed: await n('SELECT COUNT(*) AS n FROM netcore_analytics_messages'),
     messages: await n('SELECT COUNT(*) AS n FROM netcore_messages'),
   };
   for (const k of Object.keys(expected)) {
@@ -138,7 +139,7 @@ function sqliteFloor(location, batches, statusRank, layout) {
     insert('netcore_messages', MESSAGE, w.messages, SQL.message('netcore_messages'));
     insert('netcore_billing_records', CHARGE, w.charges, SQL.charge);
     update(`UPDATE netcore_billing_records SET "state" = 'voided', "voided_at" = ? WHERE "ncmessage_id" IN (:list)`, now, w.voids);
-    insert('netcore_analytics_daily_counts', COUNT, w.counts, SQL.count('netcore_analytics_daily_counts'));
+    insert('netcore_analytics_messages', ANALYTICS, w.analytics, SQL.analytics('netcore_analytics_messages'));
     if (layout.ddl) prepared('cursor', () => 'UPDATE floor_lean_cursor SET "created_at" = ?').run(w.last);
     else update(`UPDATE netcore_webhook_events SET "state" = 'processed', "processed_at" = ? WHERE "id" IN (:list)`, now, w.ids);
   });
@@ -192,7 +193,7 @@ async function postgresFloor(location, batches, statusRank, databaseCpuSeconds, 
     message: unnest('netcore_messages', MESSAGE, ['varchar', 'varchar', 'integer', 'bigint'], SQL.message('netcore_messages')),
     charge: unnest('netcore_billing_records', CHARGE, ['varchar', 'varchar', 'varchar', 'varchar', 'bigint', 'varchar', 'bigint'], SQL.charge),
     void: `UPDATE netcore_billing_records SET "state" = 'voided', "voided_at" = $2 WHERE "ncmessage_id" = ANY($1::varchar[])`,
-    count: unnest('netcore_analytics_daily_counts', COUNT, ['varchar', 'varchar', 'varchar', 'varchar', 'bigint'], SQL.count('netcore_analytics_daily_counts')),
+    analytics: unnest('netcore_analytics_messages', ANALYTICS, ['varchar', 'varchar', 'bigint', 'bigint'], SQL.analytics('netcore_analytics_messages')),
     processed: `UPDATE netcore_webhook_events SET "state" = 'processed', "processed_at" = $2 WHERE "id" = ANY($1::varchar[])`,
     cursor: 'UPDATE floor_lean_cursor SET "created_at" = $1',
   };
@@ -215,7 +216,7 @@ async function postgresFloor(location, batches, statusRank, databaseCpuSeconds, 
       await run('message', byColumn(w.messages, MESSAGE.length));
       if (w.charges.length) await run('charge', byColumn(w.charges, CHARGE.length));
       if (w.voids.length) await run('void', [w.voids, now]);
-      await run('count', byColumn(w.counts, COUNT.length));
+      await run('analytics', byColumn(w.analytics, ANALYTICS.length));
       if (layout.ddl) await run('cursor', [w.last]);
       else await run('processed', [w.ids, now]);
       await client.query('COMMIT');

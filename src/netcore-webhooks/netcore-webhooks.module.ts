@@ -20,6 +20,7 @@ import { NetcoreSignatureGuard } from './guards/signature.guard';
 import { NetcoreInboxWriter } from './ingest/netcore-inbox-writer.service';
 import { NetcoreIngestService } from './ingest/netcore-ingest.service';
 import { NetcoreWebhooksHealthIndicator } from './health/netcore-webhooks-health.indicator';
+import { NetcoreBacklogGauges } from './metrics/netcore-backlog-gauges';
 import { NetcoreWebhooksMetrics } from './metrics/netcore-webhooks-metrics.service';
 import { NetcoreMessageStateWriter } from './messages/netcore-message-state.writer';
 import { NetcoreMessageService } from './messages/netcore-message.service';
@@ -55,6 +56,7 @@ import { NETCORE_WEBHOOK_VERIFIER } from './verification/webhook-verifier.interf
     NetcoreMessageStateWriter,
     NetcoreMessageService,
     NetcoreWebhooksMetrics,
+    NetcoreBacklogGauges,
     NetcoreWebhooksHealthIndicator,
     // The sinks themselves are provided by the module definition (default or the host's, see billingSink).
     NetcoreBillingProjection,

@@ -13,6 +13,18 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** Draws from `random`: an item, an integer in [lo, hi], a value by weight. */
+export function draws(random: () => number) {
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
+  const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+  const weighted = <T>(choices: readonly [weight: number, value: T][]) => {
+    let r = random() * choices.reduce((n, [w]) => n + w, 0);
+    for (const [w, value] of choices) if ((r -= w) < 0) return value;
+    return choices[0][1];
+  };
+  return { pick, between, weighted };
+}
+
 export const DAY = '2025-12-01';
 const DAY_START = Date.UTC(2025, 11, 1) / 1000;
 const SOURCES = ['', 'kiran', 'crm'];
@@ -40,14 +52,8 @@ export interface SimulatedDay {
 /** 500 messages with random lifecycles, clicks and duplicates (each duplicated event arrives 3 times). */
 export function simulateDay(seed: number, messages = 500, batchSize = 100): SimulatedDay {
   const random = seededRandom(seed);
-  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
-  const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
-  const totalWeight = KINDS.reduce((n, [w]) => n + w, 0);
-  const kind = () => {
-    let r = random() * totalWeight;
-    for (const [w, arrival] of KINDS) if ((r -= w) < 0) return arrival;
-    return KINDS[0][1];
-  };
+  const { pick, between, weighted } = draws(random);
+  const kind = () => weighted(KINDS);
 
   const queues: NetcoreDeliveryStatusItem[][] = [];
   const messageIds: string[] = [];
@@ -62,25 +68,49 @@ export function simulateDay(seed: number, messages = 500, batchSize = 100): Simu
     const at: Record<string, number> = { sent, delivered, read: delivered + between(5, 7200), failed: sent + between(1, 600) };
     const remark = pick(REMARKS);
     const arrival = kind();
-    const events: NetcoreDeliveryStatusItem[] = arrival.map((status) =>
-      status === 'failed'
-        ? { ...base, status, received_at: String(at.failed), status_remark: remark }
-        : { ...base, status, received_at: String(at[status]), status_remark: '', pricing },
-    );
-    if (arrival.includes('read')) {
-      for (let c = between(0, 2); c > 0; c--) {
-        events.push({ ...base, status: 'clicked', received_at: String(at.read + between(1, 3600)), status_remark: '', pricing, url: 'https://example.com/offer' });
-      }
-    }
-    // Some events are delivered three times: the copies come later, in other batches.
-    const queue: NetcoreDeliveryStatusItem[] = [];
-    for (const event of events) {
-      queue.push(event);
-      if (random() < 0.1) queue.push({ ...event }, { ...event });
-    }
-    queues.push(queue);
+    queues.push(arrivals({ random, between }, { base, pricing, remark, arrival, at, clicksWithin: 3600 }));
   }
+  return { batches: interleave(queues, batchSize, random), messageIds };
+}
 
+export interface Lifecycle {
+  base: { ncmessage_id: string; source?: string; [field: string]: string | undefined };
+  pricing: NonNullable<NetcoreDeliveryStatusItem['pricing']>;
+  remark: string;
+  /** Statuses in arrival order. */
+  arrival: string[];
+  /** Epoch seconds of each status. */
+  at: Record<string, number>;
+  /** Clicks come up to this many seconds after the read. */
+  clicksWithin: number;
+}
+
+/** One message's events as they arrive: its statuses, 0-2 clicks after a read, and one event in ten three times. */
+export function arrivals(
+  { random, between }: { random: () => number; between: (lo: number, hi: number) => number },
+  { base, pricing, remark, arrival, at, clicksWithin }: Lifecycle,
+): NetcoreDeliveryStatusItem[] {
+  const events: NetcoreDeliveryStatusItem[] = arrival.map((status) =>
+    status === 'failed'
+      ? { ...base, status, received_at: String(at.failed), status_remark: remark }
+      : { ...base, status, received_at: String(at[status]), status_remark: '', pricing },
+  );
+  if (arrival.includes('read')) {
+    for (let c = between(0, 2); c > 0; c--) {
+      events.push({ ...base, status: 'clicked', received_at: String(at.read + between(1, clicksWithin)), status_remark: '', pricing, url: 'https://example.com/offer' });
+    }
+  }
+  // The copies come later, in other batches.
+  const queue: NetcoreDeliveryStatusItem[] = [];
+  for (const event of events) {
+    queue.push(event);
+    if (random() < 0.1) queue.push({ ...event }, { ...event });
+  }
+  return queue;
+}
+
+/** Batches of at most `batchSize` events, at most one per message, messages in random order. */
+export function interleave(queues: NetcoreDeliveryStatusItem[][], batchSize: number, random: () => number): NetcoreDeliveryStatusItem[][] {
   const batches: NetcoreDeliveryStatusItem[][] = [];
   while (queues.some((q) => q.length)) {
     const ready = queues.filter((q) => q.length);
@@ -90,26 +120,16 @@ export function simulateDay(seed: number, messages = 500, batchSize = 100): Simu
     }
     batches.push(ready.slice(0, batchSize).map((q) => q.shift()!));
   }
-  return { batches, messageIds };
-}
-
-interface Fact {
-  status: string;
-  day: string;
-  category: string;
-  source: string;
-  receivedAt: number;
-  remark: string;
+  return batches;
 }
 
 /**
- * The test's own model of what the module should end with after the batches arrive in order: the billing
- * ledger by the rules, and one analytics fact per message and status (the first to arrive).
+ * The test's own model of what billing should end with after the batches arrive in order: the ledger by the
+ * rules, and the calls a host's billing sink gets.
  */
 export function expectedOutcome(batches: NetcoreDeliveryStatusItem[][]) {
   const seen = new Set<string>();
   const arrived = new Map<string, NetcoreDeliveryStatusItem[]>();
-  const facts = new Map<string, Fact>();
   /** What a host's billing sink has been told per message, and the calls, in order: each batch is folded whole. */
   const told = new Map<string, BillingOutcome>();
   const calls = new Map<string, { call: string; args: Record<string, unknown> }[]>();
@@ -125,21 +145,6 @@ export function expectedOutcome(batches: NetcoreDeliveryStatusItem[][]) {
       const history = [...(arrived.get(id) ?? []), item];
       arrived.set(id, history);
       touched.add(id);
-
-      const factKey = `${id}|${item.status}`;
-      if (!facts.has(factKey)) {
-        const known = history
-          .filter((e) => e.status !== 'failed' && e.pricing?.category)
-          .sort((a, b) => Number(a.received_at) - Number(b.received_at))[0];
-        facts.set(factKey, {
-          status: item.status,
-          day: new Date(Number(item.received_at) * 1000).toISOString().slice(0, 10),
-          category: item.pricing?.category ?? known?.pricing?.category ?? '',
-          source: item.source ?? '',
-          receivedAt: Number(item.received_at),
-          remark: item.status_remark ?? '',
-        });
-      }
     }
     for (const id of touched) {
       const row = expectedRow(arrived.get(id)!);
@@ -158,40 +163,5 @@ export function expectedOutcome(batches: NetcoreDeliveryStatusItem[][]) {
     }
   }
   const ledger = [...arrived.values()].flatMap((items) => expectedRow(items) ?? []).sort((a, b) => a.ncmessageId.localeCompare(b.ncmessageId));
-  return { ledger, calls, facts: [...facts.entries()].map(([key, fact]) => ({ ncmessageId: key.split('|')[0], ...fact })) };
-}
-
-type FactWithId = Fact & { ncmessageId: string };
-
-/** The summary a product manager should see, computed from the expected facts. */
-export function expectedSummary(facts: FactWithId[], query: { from: string; to: string; source?: string; category?: string }) {
-  const inScope = (f: FactWithId) =>
-    f.day >= query.from && f.day <= query.to && (query.source === undefined || f.source === query.source) && (query.category === undefined || f.category === query.category);
-  const count = (status: string) => facts.filter((f) => f.status === status && inScope(f)).length;
-  const funnel = { sent: count('sent'), delivered: count('delivered'), read: count('read'), failed: count('failed'), clicked: count('clicked') };
-  const rate = (a: number, b: number) => (b ? Math.round((a / b) * 10000) / 10000 : null);
-  const byKey = new Map(facts.map((f) => [`${f.ncmessageId}|${f.status}`, f]));
-  const timing = (earlier: string, later: string) => {
-    const durations = facts
-      .filter((f) => f.status === later && inScope(f) && byKey.has(`${f.ncmessageId}|${earlier}`))
-      .map((f) => f.receivedAt - byKey.get(`${f.ncmessageId}|${earlier}`)!.receivedAt)
-      .sort((a, b) => a - b);
-    const rank = (p: number) => (durations.length ? durations[Math.ceil(p * durations.length) - 1] : null);
-    return { count: durations.length, medianSeconds: rank(0.5), p90Seconds: rank(0.9) };
-  };
-  const remarks = new Map<string, number>();
-  for (const f of facts) if (f.status === 'failed' && inScope(f)) remarks.set(f.remark, (remarks.get(f.remark) ?? 0) + 1);
-  return {
-    from: query.from,
-    to: query.to,
-    source: query.source ?? null,
-    category: query.category ?? null,
-    funnel,
-    rates: { delivery: rate(funnel.delivered, funnel.sent), read: rate(funnel.read, funnel.delivered), failure: rate(funnel.failed, funnel.sent) },
-    timing: { sentToDelivered: timing('sent', 'delivered'), deliveredToRead: timing('delivered', 'read') },
-    topFailureRemarks: [...remarks.entries()]
-      .map(([remark, n]) => ({ remark, count: n }))
-      .sort((a, b) => b.count - a.count || (a.remark < b.remark ? -1 : a.remark > b.remark ? 1 : 0))
-      .slice(0, 10),
-  };
+  return { ledger, calls };
 }

@@ -2,16 +2,22 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { fitColumn } from '../database/fit-column';
-import { namedQuery } from '../database/named-query';
-import { NetcoreAnalyticsDailyCount } from '../entities/netcore-analytics-daily-count.entity';
-import { ANALYTICS_CATEGORY_LENGTH, ANALYTICS_SOURCE_LENGTH, NetcoreAnalyticsEvent } from '../entities/netcore-analytics-event.entity';
-import type { NetcoreAnalyticsQuery, NetcoreAnalyticsSummary, NetcoreTimingFigures } from './netcore-analytics-summary';
-import { isUtcDay } from './utc-day';
+import { ANALYTICS_CATEGORY_LENGTH, ANALYTICS_SOURCE_LENGTH } from '../entities/netcore-analytics-message.entity';
+import { AnalyticsQueries, DAY_MS, STATUSES, zeroCounts, type RangeParameters } from './analytics-queries';
+import type {
+  NetcoreAnalyticsCounts,
+  NetcoreAnalyticsQuery,
+  NetcoreAnalyticsRates,
+  NetcoreAnalyticsSeriesDay,
+  NetcoreAnalyticsSummary,
+} from './netcore-analytics-summary';
+import { isUtcDay, utcDay } from './utc-day';
 
-const FUNNEL = ['sent', 'delivered', 'read', 'failed', 'clicked'] as const;
 const TOP_REMARKS = 10;
+/** Days a series may span: a chart's worth, and a bound on the rows one request builds. */
+export const MAX_SERIES_DAYS = 366;
 
-/** Thrown for a query the summary cannot answer (bad day, range backwards); the admin endpoint answers 400. */
+/** Thrown for a query the analytics cannot answer (bad day, range backwards); the admin endpoint answers 400. */
 export class NetcoreAnalyticsQueryError extends Error {
   constructor(message: string) {
     super(message);
@@ -20,111 +26,79 @@ export class NetcoreAnalyticsQueryError extends Error {
 }
 
 const rate = (part: number, whole: number) => (whole ? Math.round((part / whole) * 10_000) / 10_000 : null);
+const ratesOf = (f: NetcoreAnalyticsCounts): NetcoreAnalyticsRates => ({
+  delivery: rate(f.delivered, f.sent),
+  read: rate(f.read, f.delivered),
+  failure: rate(f.failed, f.sent),
+});
+const total = (days: Map<number, NetcoreAnalyticsCounts>) => {
+  const sum = zeroCounts();
+  for (const day of days.values()) for (const s of STATUSES) sum[s] += day[s];
+  return sum;
+};
 
-/** Reads the default analytics sink's tables (`TypeOrmAnalyticsSink`). */
+/** Reads the default analytics sink's table (`TypeOrmAnalyticsSink`). */
 @Injectable()
 export class NetcoreAnalyticsService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly queries: AnalyticsQueries;
 
+  constructor(@InjectDataSource() dataSource: DataSource) {
+    this.queries = new AnalyticsQueries(dataSource);
+  }
+
+  /** The cohort funnel, its rates, the activity, timings and top failure remarks of the whole range. */
   async summary(query: NetcoreAnalyticsQuery): Promise<NetcoreAnalyticsSummary> {
-    const { from, to } = query;
+    const range = this.range(query);
+    const funnel = total(await this.queries.funnelByDay(range));
+    // Ranked here, not in SQL: ties must not depend on the database's collation.
+    const topFailureRemarks = (await this.queries.failureRemarks(range))
+      .sort((a, b) => b.count - a.count || (a.remark < b.remark ? -1 : a.remark > b.remark ? 1 : 0))
+      .slice(0, TOP_REMARKS);
+    return {
+      from: query.from,
+      to: query.to,
+      source: query.source ?? null,
+      category: query.category ?? null,
+      funnel,
+      rates: ratesOf(funnel),
+      activity: total(await this.queries.activityByDay(range)),
+      timing: {
+        sentToDelivered: await this.queries.timing('sent', 'delivered', range),
+        deliveredToRead: await this.queries.timing('delivered', 'read', range),
+      },
+      topFailureRemarks,
+    };
+  }
+
+  /** One row per day of the range, empty days included: that day's cohort funnel and that day's activity. */
+  async series(query: NetcoreAnalyticsQuery): Promise<NetcoreAnalyticsSeriesDay[]> {
+    const range = this.range(query);
+    if ((range.hi - range.lo) / DAY_MS > MAX_SERIES_DAYS) {
+      throw new NetcoreAnalyticsQueryError(`a series spans at most ${MAX_SERIES_DAYS} days`);
+    }
+    const funnels = await this.queries.funnelByDay(range);
+    const activities = await this.queries.activityByDay(range);
+    const days: NetcoreAnalyticsSeriesDay[] = [];
+    for (let d = range.lo / DAY_MS; d < range.hi / DAY_MS; d++) {
+      const funnel = funnels.get(d) ?? zeroCounts();
+      days.push({ day: utcDay(new Date(d * DAY_MS)), funnel, rates: ratesOf(funnel), activity: activities.get(d) ?? zeroCounts() });
+    }
+    return days;
+  }
+
+  private range({ from, to, source, category }: NetcoreAnalyticsQuery): RangeParameters {
     if (!isUtcDay(from) || !isUtcDay(to)) throw new NetcoreAnalyticsQueryError("'from' and 'to' must be UTC days written YYYY-MM-DD");
     if (from > to) throw new NetcoreAnalyticsQueryError(`'from' (${from}) is after 'to' (${to})`);
     // PostgreSQL refuses NUL in text: a query holding one is the caller's mistake (400), not an outage (503).
-    if (query.source?.includes('\u0000') || query.category?.includes('\u0000')) {
+    if (source?.includes('\u0000') || category?.includes('\u0000')) {
       throw new NetcoreAnalyticsQueryError("'source' and 'category' must not contain NUL characters");
     }
-    const source = query.source ?? null;
-    const category = query.category ?? null;
-    const params = this.parameters(query);
-
-    const funnel = { sent: 0, delivered: 0, read: 0, failed: 0, clicked: 0 };
-    const counts = this.table(NetcoreAnalyticsDailyCount);
-    const rows = await namedQuery<{ status: string; total: string | number }>(
-      this.dataSource,
-      `SELECT c."status" AS "status", SUM(c."count") AS "total" FROM ${counts} c ` +
-        `WHERE c."day" >= :from AND c."day" <= :to AND c."status" IN (${FUNNEL.map((s) => `'${s}'`).join(', ')})` +
-        `${this.filters('c', query)} GROUP BY c."status"`,
-      params,
-    );
-    for (const row of rows) funnel[row.status as keyof typeof funnel] = Number(row.total);
-
-    return {
-      from,
-      to,
-      source,
-      category,
-      funnel,
-      rates: {
-        delivery: rate(funnel.delivered, funnel.sent),
-        read: rate(funnel.read, funnel.delivered),
-        failure: rate(funnel.failed, funnel.sent),
-      },
-      timing: {
-        sentToDelivered: await this.timing('sent', 'delivered', query),
-        deliveredToRead: await this.timing('delivered', 'read', query),
-      },
-      topFailureRemarks: await this.topFailureRemarks(query),
-    };
-  }
-
-  /** Durations from `earlier` to `later` for messages whose `later` fact is in the range. */
-  private async timing(earlier: string, later: string, query: NetcoreAnalyticsQuery): Promise<NetcoreTimingFigures> {
-    const facts = this.table(NetcoreAnalyticsEvent);
-    const pairs =
-      `FROM ${facts} b JOIN ${facts} a ON a."ncmessage_id" = b."ncmessage_id" AND a."status" = :earlier ` +
-      `WHERE b."status" = :later AND b."day" >= :from AND b."day" <= :to${this.filters('b', query)}`;
-    const params = { ...this.parameters(query), earlier, later };
-    const [{ n }] = await namedQuery<{ n: string | number }>(this.dataSource, `SELECT COUNT(*) AS "n" ${pairs}`, params);
-    const count = Number(n);
-    // Nearest rank: the smallest value with at least p of the durations at or below it.
-    const percentile = async (p: number) => {
-      if (!count) return null;
-      const offset = Math.ceil(p * count) - 1;
-      const [row] = await namedQuery<{ ms: string | number }>(
-        this.dataSource,
-        `SELECT (b."received_at" - a."received_at") AS "ms" ${pairs} ORDER BY 1 LIMIT 1 OFFSET ${offset}`,
-        params,
-      );
-      return Number(row.ms) / 1000;
-    };
-    return { count, medianSeconds: await percentile(0.5), p90Seconds: await percentile(0.9) };
-  }
-
-  private async topFailureRemarks(query: NetcoreAnalyticsQuery): Promise<{ remark: string; count: number }[]> {
-    const facts = this.table(NetcoreAnalyticsEvent);
-    const rows = await namedQuery<{ remark: string; n: string | number }>(
-      this.dataSource,
-      `SELECT f."remark" AS "remark", COUNT(*) AS "n" FROM ${facts} f ` +
-        `WHERE f."status" = 'failed' AND f."day" >= :from AND f."day" <= :to${this.filters('f', query)} ` +
-        `GROUP BY f."remark"`,
-      this.parameters(query),
-    );
-    // Ranked here, not in SQL: ties must not depend on the database's collation.
-    return rows
-      .map((r) => ({ remark: r.remark, count: Number(r.n) }))
-      .sort((a, b) => b.count - a.count || (a.remark < b.remark ? -1 : a.remark > b.remark ? 1 : 0))
-      .slice(0, TOP_REMARKS);
-  }
-
-  private parameters({ from, to, source, category }: NetcoreAnalyticsQuery): Record<string, string> {
     // Stored as fitColumn made them (a long source cut, a lone surrogate as U+FFFD): the value as sent finds them.
     return {
-      from,
-      to,
+      lo: Date.parse(`${from}T00:00:00Z`),
+      hi: Date.parse(`${to}T00:00:00Z`) + DAY_MS,
       ...(source !== undefined ? { source: fitColumn(source, ANALYTICS_SOURCE_LENGTH) } : {}),
       ...(category !== undefined ? { category: fitColumn(category, ANALYTICS_CATEGORY_LENGTH) } : {}),
     };
-  }
-
-  private filters(alias: string, query: NetcoreAnalyticsQuery): string {
-    return (
-      (query.source !== undefined ? ` AND ${alias}."source" = :source` : '') +
-      (query.category !== undefined ? ` AND ${alias}."category" = :category` : '')
-    );
-  }
-
-  private table(entity: Function): string {
-    return `"${this.dataSource.getMetadata(entity).tableName}"`;
   }
 }

@@ -1,29 +1,38 @@
 import { Injectable } from '@nestjs/common';
-import { In, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { fitColumn } from '../database/fit-column';
 import { NetcoreDatabase, upsert } from '../database/netcore-database';
 import { compareKeys } from '../database/upsert-rounds';
-import { NetcoreAnalyticsDailyCount } from '../entities/netcore-analytics-daily-count.entity';
-import { ANALYTICS_CATEGORY_LENGTH, ANALYTICS_SOURCE_LENGTH, NetcoreAnalyticsEvent } from '../entities/netcore-analytics-event.entity';
+import { ANALYTICS_CATEGORY_LENGTH, ANALYTICS_SOURCE_LENGTH, NetcoreAnalyticsMessage } from '../entities/netcore-analytics-message.entity';
 import type { NetcoreMessageEvent } from '../events/netcore-message.event';
 import type { NetcoreAnalyticsSink } from './netcore-analytics-sink.interface';
-import { utcDay } from './utc-day';
 
-type Fact = NetcoreAnalyticsEvent;
-type Bucket = Pick<Fact, 'day' | 'status' | 'category' | 'source'>;
-const bucketOf = (f: Bucket) => JSON.stringify([f.day, f.status, f.category, f.source]);
+type Row = NetcoreAnalyticsMessage;
+type StatusColumn = 'sentAt' | 'deliveredAt' | 'readAt' | 'failedAt' | 'clickedAt';
+const STATUS_COLUMNS: Record<string, StatusColumn> = { sent: 'sentAt', delivered: 'deliveredAt', read: 'readAt', failed: 'failedAt', clicked: 'clickedAt' };
+
+/** The rule of every column: the value of the earlier event wins, a tie keeps what is stored (as the SQL below). */
+const earlier = (candidate: Date | null, stored: Date | null) => candidate !== null && (stored === null || candidate < stored);
+
+/** `row` and `next` (a later-recorded event of the same message) folded by the rules of the upsert. */
+function merge(row: Row, next: Row): Row {
+  const out = { ...row };
+  if (earlier(next.firstAt, row.firstAt)) Object.assign(out, { firstAt: next.firstAt, source: next.source });
+  if (next.lastAt > row.lastAt) out.lastAt = next.lastAt;
+  if (earlier(next.categoryAt, row.categoryAt)) Object.assign(out, { categoryAt: next.categoryAt, category: next.category });
+  if (earlier(next.failedAt, row.failedAt)) out.remark = next.remark;
+  for (const column of Object.values(STATUS_COLUMNS)) if (earlier(next[column], row[column])) out[column] = next[column];
+  return out;
+}
 
 /**
- * The default sink: one fact per message and status (`netcore_analytics_events`, first one wins) and daily
- * counters per day x status x category x source (`netcore_analytics_daily_counts`).
- *
- * A counter is raised by the number of facts its transaction actually inserted (the INSERT's RETURNING), in
- * the same transaction: a duplicate or redelivered event adds no fact, so it cannot count twice, and a
- * crash loses the fact and its count together.
+ * The default sink: one row per message (`netcore_analytics_messages`) holding the earliest event of each
+ * status, upserted with "earliest wins" for every column. Those commute and repeat harmlessly, so a
+ * duplicate, a redelivered event or a concurrent batch changes nothing it should not, on both databases.
  */
 @Injectable()
 export class TypeOrmAnalyticsSink implements NetcoreAnalyticsSink {
-  private countClause?: string;
+  private clause?: string;
 
   constructor(private readonly db: NetcoreDatabase) {}
 
@@ -37,65 +46,51 @@ export class TypeOrmAnalyticsSink implements NetcoreAnalyticsSink {
 
   /** Records `events` in the caller's transaction (the module's processing, when this is the analytics sink). */
   async recordIn(manager: EntityManager, events: readonly NetcoreMessageEvent[]): Promise<void> {
-    const facts = new Map<string, Fact>();
+    const rows = new Map<string, Row>();
     for (const event of events) {
-      const key = JSON.stringify([event.ncmessageId, event.status]);
-      if (facts.has(key)) continue;
-      facts.set(key, {
+      const column = STATUS_COLUMNS[event.status];
+      if (!column) continue; // A status Netcore may add later is not part of the funnel.
+      const at = event.receivedAt;
+      const category = fitColumn(event.pricing?.category ?? '', ANALYTICS_CATEGORY_LENGTH);
+      const next: Row = {
         ncmessageId: event.ncmessageId,
-        status: event.status,
-        day: utcDay(event.receivedAt),
-        category: fitColumn(event.pricing?.category ?? '', ANALYTICS_CATEGORY_LENGTH),
         source: fitColumn(event.source ?? '', ANALYTICS_SOURCE_LENGTH),
-        receivedAt: event.receivedAt,
-        remark: event.statusRemark ?? '',
-      });
+        category,
+        categoryAt: category ? at : null,
+        firstAt: at,
+        lastAt: at,
+        sentAt: null,
+        deliveredAt: null,
+        readAt: null,
+        failedAt: null,
+        clickedAt: null,
+        [column]: at,
+        remark: event.status === 'failed' ? (event.statusRemark ?? '') : '',
+      };
+      const row = rows.get(event.ncmessageId);
+      rows.set(event.ncmessageId, row ? merge(row, next) : next);
     }
     // One lock order for every transaction (PostgreSQL): concurrent batches wait on each other, never deadlock.
-    const sorted = [...facts].sort(([a], [b]) => compareKeys(a, b)).map(([, fact]) => fact);
-    // Events without a category (failed ones carry no pricing) take their message's, from its facts with one:
-    // recorded first, so a batch holding both finds it.
-    const priced = sorted.filter((f) => f.category !== '');
-    const added = await this.insertFacts(manager, priced);
-    const unpriced = sorted.filter((f) => f.category === '');
-    const categories = await this.knownCategories(manager, unpriced.map((f) => f.ncmessageId));
-    for (const fact of unpriced) fact.category = categories.get(fact.ncmessageId) ?? '';
-    added.push(...(await this.insertFacts(manager, unpriced)));
-    const buckets = new Map<string, NetcoreAnalyticsDailyCount>();
-    for (const row of added) {
-      const key = bucketOf(row);
-      const bucket = buckets.get(key) ?? { ...row, count: 0 };
-      bucket.count++;
-      buckets.set(key, bucket);
-    }
-    const sortedBuckets = [...buckets].sort(([a], [b]) => compareKeys(a, b)).map(([, bucket]) => bucket);
-    await upsert(manager, NetcoreAnalyticsDailyCount, sortedBuckets, this.addCounts());
+    const sorted = [...rows.values()].sort((a, b) => compareKeys(a.ncmessageId, b.ncmessageId));
+    await upsert(manager, NetcoreAnalyticsMessage, sorted, this.earliestWins());
   }
 
-  /** Inserts the facts not recorded yet; answers the buckets of those it inserted. */
-  private async insertFacts(manager: EntityManager, facts: Fact[]): Promise<Bucket[]> {
-    const rows = await upsert(manager, NetcoreAnalyticsEvent, facts, '("ncmessage_id", "status") DO NOTHING RETURNING "day", "status", "category", "source"');
-    return rows.map(({ day, status, category, source }) => ({ day, status, category, source }));
-  }
-
-  private async knownCategories(manager: EntityManager, ncmessageIds: string[]): Promise<Map<string, string>> {
-    const ids = [...new Set(ncmessageIds)];
-    if (!ids.length) return new Map();
-    const rows = await manager
-      .getRepository(NetcoreAnalyticsEvent)
-      .createQueryBuilder('f')
-      .select(['f.ncmessageId', 'f.category', 'f.receivedAt'])
-      .where({ ncmessageId: In(ids) })
-      .andWhere(`f.category <> ''`)
-      .orderBy('f.receivedAt')
-      .getMany();
-    const found = new Map<string, string>();
-    for (const row of rows) if (!found.has(row.ncmessageId)) found.set(row.ncmessageId, row.category);
-    return found;
-  }
-
-  private addCounts(): string {
-    const counts = this.db.table(NetcoreAnalyticsDailyCount);
-    return (this.countClause ??= `("day", "status", "category", "source") DO UPDATE SET "count" = ${counts}."count" + EXCLUDED."count"`);
+  private earliestWins(): string {
+    if (this.clause) return this.clause;
+    const t = this.db.table(NetcoreAnalyticsMessage);
+    // Both databases evaluate every SET expression against the stored row, so `at` is still the old one.
+    const earliest = (column: string, at = column) =>
+      `"${column}" = CASE WHEN EXCLUDED."${at}" < ${t}."${at}" OR ${t}."${at}" IS NULL THEN EXCLUDED."${column}" ELSE ${t}."${column}" END`;
+    const sets = [
+      earliest('source', 'first_at'),
+      earliest('category', 'category_at'),
+      earliest('category_at'),
+      earliest('first_at'),
+      `"last_at" = CASE WHEN EXCLUDED."last_at" > ${t}."last_at" THEN EXCLUDED."last_at" ELSE ${t}."last_at" END`,
+      ...['sent_at', 'delivered_at', 'read_at', 'clicked_at'].map((column) => earliest(column)),
+      earliest('remark', 'failed_at'),
+      earliest('failed_at'),
+    ];
+    return (this.clause = `("ncmessage_id") DO UPDATE SET ${sets.join(', ')}`);
   }
 }

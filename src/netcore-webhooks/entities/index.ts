@@ -1,5 +1,4 @@
-import { NetcoreAnalyticsDailyCount } from './netcore-analytics-daily-count.entity';
-import { NetcoreAnalyticsEvent } from './netcore-analytics-event.entity';
+import { NetcoreAnalyticsMessage } from './netcore-analytics-message.entity';
 import { NetcoreBillingCommand } from './netcore-billing-command.entity';
 import { NetcoreBillingRecord } from './netcore-billing-record.entity';
 import { NetcoreBillingState } from './netcore-billing-state.entity';
@@ -15,6 +14,5 @@ export const NETCORE_WEBHOOKS_ENTITIES = [
   NetcoreBillingState,
   NetcoreBillingRecord,
   NetcoreBillingCommand,
-  NetcoreAnalyticsEvent,
-  NetcoreAnalyticsDailyCount,
+  NetcoreAnalyticsMessage,
 ];
