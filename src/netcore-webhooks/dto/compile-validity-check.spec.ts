@@ -86,22 +86,12 @@ const base = {
 describe('compileValidityCheck', () => {
   const check = compileValidityCheck(DeliveryStatusDto)!;
 
-  it('agrees with validateSync on strings at the length limits, in UTF-16 units and in characters', () => {
-    for (const value of lengthEdges()) {
-      for (const field of ['ncmessage_id', 'recipient', 'phoneNumber', 'source']) agrees(check, item({ ...base, [field]: value }));
-      for (const field of PRICING_STRING_FIELDS) agrees(check, item({ ...base, pricing: { ...base.pricing, [field]: value } }));
-    }
-  });
-
-  it('agrees with validateSync on a NUL anywhere in a string field, and on empty strings', () => {
-    for (const value of NUL_EDGES) {
-      for (const field of STRING_FIELDS) agrees(check, item({ ...base, [field]: value }));
-      for (const field of PRICING_STRING_FIELDS) agrees(check, item({ ...base, pricing: { ...base.pricing, [field]: value } }));
-    }
-  });
-
-  it('agrees with validateSync on String objects, numbers, booleans, null, arrays and objects in string fields', () => {
-    for (const value of NON_STRINGS) {
+  it.each([
+    ['strings at the length limits, in UTF-16 units and in characters', lengthEdges()],
+    ['a NUL anywhere in a string, and empty strings', NUL_EDGES],
+    ['String objects, numbers, booleans, null, arrays and objects', NON_STRINGS],
+  ])('agrees with validateSync on %s, in every string field', (_label, values) => {
+    for (const value of values) {
       for (const field of STRING_FIELDS) agrees(check, item({ ...base, [field]: value }));
       for (const field of [...PRICING_STRING_FIELDS, 'billable']) agrees(check, item({ ...base, pricing: { ...base.pricing, [field]: value } }));
     }
