@@ -154,7 +154,8 @@ describe.each(DATABASES)('hostile input (%s)', (kind) => {
     it.each(['__proto__', 'constructor', 'prototype'])(
       'dead-letters an item carrying a %s key, emits nothing for it, and pollutes no prototype',
       async (key) => {
-        const good = buildDeliveryStatus();
+        // The same word as a value is no hazard: the good item is accepted.
+        const good = { ...buildDeliveryStatus(), note: [key] };
         const bad = buildDeliveryStatus();
         const body = JSON.stringify(buildWebhookPayload(good, bad)).replace(
           `"ncmessage_id":"${bad.ncmessage_id}"`,
@@ -191,7 +192,8 @@ describe.each(DATABASES)('hostile input (%s)', (kind) => {
     });
 
     it('dead-letters an ncmessage_id over its column length in characters, though MaxLength would count half (variation selectors)', async () => {
-      const good = buildDeliveryStatus();
+      // 128 characters in 242 UTF-16 units: within the column, accepted.
+      const good = buildDeliveryStatus({ ncmessage_id: `${'\u{1F680}'.repeat(114)}-${Date.now()}` });
       // 'a' plus VARIATION SELECTOR-16: two characters for the column, one for class-validator's MaxLength.
       const bad = buildDeliveryStatus({ ncmessage_id: `${'a\uFE0F'.repeat(64)}b` });
       await raw(JSON.stringify(buildWebhookPayload(good, bad))).expect(200, { accepted: 1, duplicates: 0, rejected: 1 });
@@ -202,13 +204,14 @@ describe.each(DATABASES)('hostile input (%s)', (kind) => {
 
     it('keeps a recipient and a phone number longer than their columns: whole in the event, cut to 64 characters on the message', async () => {
       const long = `${'a\uFE0F'.repeat(40)}\ud800-${'9'.repeat(100)}`;
-      const { item, body } = withItem({ recipient: long, phoneNumber: long });
+      // 65 characters in 129 UTF-16 units: a lone surrogate (stored as U+FFFD) and 64 emoji, none split by the cut.
+      const rockets = `\ud800${'\u{1F680}'.repeat(64)}`;
+      const { item, body } = withItem({ recipient: long, phoneNumber: rockets });
       await raw(body).expect(200, { accepted: 1, duplicates: 0, rejected: 0 });
       await t.settle();
-      expect(t.recorder.received[0].event).toMatchObject({ recipient: long, phoneNumber: long });
+      expect(t.recorder.received[0].event).toMatchObject({ recipient: long, phoneNumber: rockets });
       const message = await t.app.get(DataSource).getRepository(NetcoreMessage).findOneByOrFail({ ncmessageId: item.ncmessage_id });
-      const kept = 'a\uFE0F'.repeat(32);
-      expect(message).toMatchObject({ recipient: kept, phoneNumber: kept });
+      expect(message).toMatchObject({ recipient: 'a\uFE0F'.repeat(32), phoneNumber: `\uFFFD${'\u{1F680}'.repeat(63)}` });
     });
 
     it('dead-letters an ncmessage_id holding a lone surrogate: it would not come back from the database as sent', async () => {

@@ -57,6 +57,18 @@ describe.each(variants)('rejection logs, scheme %s (%s)', (_scheme, kind, signer
     expect(lines[0].message).toContain(item.ncmessage_id);
   });
 
+  it('logs a refused item once, with its payload cut to a bounded line that gives its length', async () => {
+    const item = { ...buildDeliveryStatus(), status: 'NOT A STATUS', status_remark: `MARKER-START ${'x'.repeat(5000)} MARKER-END` };
+    const body = JSON.stringify(buildWebhookPayload(item));
+    await post(body, signer.sign(body, signer.secrets.current)).expect(200, { accepted: 0, duplicates: 0, rejected: 1 });
+    const lines = logger.lines.filter((l) => l.message.startsWith('Rejected item'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0].message).toContain('MARKER-START');
+    expect(lines[0].message).not.toContain('MARKER-END');
+    expect(lines[0].message).toMatch(/\.\.\. \(\d+ chars\)$/);
+    expect(lines[0].message.length).toBeLessThan(1000);
+  });
+
   it('logs a body over maxBodyBytes (413) without the whole body', async () => {
     const item = { ...buildDeliveryStatus(), status_remark: 'y'.repeat(70 * 1024) };
     const body = JSON.stringify(buildWebhookPayload(item));
@@ -69,12 +81,13 @@ describe.each(variants)('rejection logs, scheme %s (%s)', (_scheme, kind, signer
 
   it('logs a multi-line payload on one line, with tabs and other control characters escaped', async () => {
     // Raw control characters are legal in JSON only as whitespace between tokens; escapes in strings stay as typed.
-    const body = JSON.stringify(buildWebhookPayload({ ...buildDeliveryStatus(), status_remark: '\u001b[2J' }), null, '\t').replace(/\n/g, '\r\n');
+    // JSON.stringify leaves U+2028 (a line break to some log viewers) raw.
+    const body = JSON.stringify(buildWebhookPayload({ ...buildDeliveryStatus(), status_remark: '\u001b[2J\u2028' }), null, '\t').replace(/\n/g, '\r\n');
     await post(body, signer.sign(body, signer.secrets.retired)).expect(401);
     const line = logger.lines.find((l) => l.message.startsWith('Rejected webhook'))!;
-    expect(line.message).not.toMatch(/[\u0000-\u001f]/);
+    expect(line.message).not.toMatch(/[\u0000-\u001f\u2028]/);
     expect(line.message).toContain('\\u0009"ncmessage_id"');
-    expect(line.message).toContain('\\u001b[2J');
+    expect(line.message).toContain('\\u001b[2J\\u2028');
   });
 });
 
@@ -109,11 +122,14 @@ describe.each(platforms)('body parser rejection logs on %s (%s)', (adapter, kind
   });
 
   it('logs malformed JSON (400) as one warning, without the signature or the secret', async () => {
-    const body = '{"delivery_status": [{"ncmessage_id": "abc", ';
+    // Raw NUL and ESC reach the log only here, in a body the parser refused.
+    const body = '{"delivery_status": [{"ncmessage_id": "abc\u0000\u001b[31m", ';
     const res = await post(body).expect(400);
     expect(res.body.statusCode).toBe(400);
     expect(rejections()).toEqual([expect.objectContaining({ level: 'warn', context: 'NetcoreWebhooks' })]);
     expect(rejections()[0].message).toMatch(/not valid JSON/);
+    expect(rejections()[0].message).not.toMatch(/[\u0000-\u001f]/);
+    if (adapter === 'express') expect(rejections()[0].message).toContain('abc\\u0000\\u001b[31m');
     expect(logger.lines.filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
     expect(logger.text()).not.toContain(TEST_SECRET);
     expect(logger.text()).not.toContain(signNetcorePayload(body, TEST_SECRET));

@@ -67,6 +67,38 @@ describe.each(DATABASES)('source restrictions (%s)', (kind) => {
     });
   });
 
+  describe('allowedIps behind a proxy the app trusts (X-Forwarded-For)', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startHostApp(
+        kind,
+        { webhooks: { allowedIps: ['203.0.113.0/24', '198.51.100.7', '2001:db8::/32', '::1'] } },
+        { prepare: (app) => app.set('trust proxy', 'loopback') },
+      );
+    });
+    afterAll(() => t?.close());
+
+    it.each([
+      ['an IPv4 address inside a range', '203.0.113.200', 200],
+      ['a single IPv4 address', '198.51.100.7', 200],
+      ['an IPv6 address inside a range', '2001:db8:abcd::1', 200],
+      ['an IPv4-mapped IPv6 address of an allowed IPv4 address', '::ffff:203.0.113.9', 200],
+      ['an IPv4 address outside every range', '203.0.114.1', 403],
+      ['an IPv6 address outside every range', '2001:db9::1', 403],
+      ['an IPv4-mapped address outside every range', '::ffff:10.0.0.1', 403],
+      ['something that is not an address', 'localhost', 403],
+    ])('answers %s (%s) with %d', async (_label, ip, status) => {
+      const body = JSON.stringify(buildWebhookPayload(buildDeliveryStatus()));
+      await request(t.app.getHttpServer())
+        .post(WEBHOOK_PATH)
+        .set('content-type', 'application/json')
+        .set('x-forwarded-for', ip)
+        .set('x-netcore-signature', signNetcorePayload(body, TEST_SECRET))
+        .send(body)
+        .expect(status);
+    });
+  });
+
   describe('requireHttps', () => {
     let plain: TestApp;
     let proxied: TestApp;

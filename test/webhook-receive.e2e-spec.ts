@@ -168,6 +168,18 @@ describe.each(variants)('receiving webhooks (%s, %s, %s)', (adapter, kind, regis
       expect(t.recorder.received[0].event.raw).toMatchObject({ url: 'https://example.com/offer', button: { index: 1 } });
     });
 
+    it("emits a failed event's valid pricing, and leaves invalid pricing out of the event while raw keeps it", async () => {
+      const failed = buildDeliveryStatus({ status: 'failed', pricing: { billable: false, category: 'utility' } });
+      const pricing = { billable: true, category: 'c'.repeat(65) };
+      const read = buildDeliveryStatus({ status: 'read', pricing });
+      await postSigned(t.app, buildWebhookPayload(failed, read)).expect(200, { accepted: 2, duplicates: 0, rejected: 0 });
+      await t.settle();
+      const byId = new Map(t.recorder.received.map((r) => [r.event.ncmessageId, r.event]));
+      expect(byId.get(failed.ncmessage_id)!.pricing).toEqual({ billable: false, category: 'utility', pricingModel: undefined, type: undefined });
+      expect(byId.get(read.ncmessage_id)!.pricing).toBeUndefined();
+      expect(byId.get(read.ncmessage_id)!.raw.pricing).toEqual(pricing);
+    });
+
     it('accepts received_at as an integer and as "YYYY-MM-DD HH:mm:ss" UTC', async () => {
       const asInt = buildDeliveryStatus({ received_at: 1764693401 });
       const asDate = buildDeliveryStatus({ received_at: '2025-12-02 16:36:41' });

@@ -12,8 +12,6 @@ import {
 } from './netcore-webhooks.constants';
 import type {
   NetcoreMetricsOptions,
-  NetcoreRecoveryOptions,
-  NetcoreRetryOptions,
   NetcoreVerificationOptions,
   NetcoreWebhooksOptions,
   ResolvedNetcoreVerificationOptions,
@@ -60,14 +58,22 @@ export function resolveNetcoreWebhooksOptions(
   if (admin !== null && (typeof admin !== 'object' || typeof admin.token !== 'string' || admin.token.length < 16)) {
     fail("'admin.token' must be a string of at least 16 characters (or leave 'admin' out to disable the admin endpoints).");
   }
+  const resolvedVerification = resolveVerification(verification!);
+  const allowedIps = resolveAllowedIps(options?.allowedIps);
+  // Defaults for undefined only: null is refused, as any other non-boolean or non-integer.
+  const { requireHttps = false, maxBodyBytes = DEFAULT_MAX_BODY_BYTES } = options!;
+  if (typeof requireHttps !== 'boolean') fail(`'requireHttps' must be true or false (got ${JSON.stringify(requireHttps)}).`);
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1024) {
+    fail(`'maxBodyBytes' must be an integer number of bytes, at least 1024 (got ${JSON.stringify(maxBodyBytes)}).`);
+  }
   return {
-    verification: resolveVerification(verification!),
+    verification: resolvedVerification,
     maxBatchSize,
     processing,
     admin,
-    allowedIps: resolveAllowedIps(options?.allowedIps),
-    requireHttps: resolveRequireHttps(options?.requireHttps),
-    maxBodyBytes: resolveMaxBodyBytes(options?.maxBodyBytes),
+    allowedIps,
+    requireHttps,
+    maxBodyBytes,
     metrics: resolveMetrics(options?.metrics),
     ...resolveReliability(options),
   };
@@ -86,11 +92,7 @@ function group(name: string, value: unknown): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function resolveReliability(options: NetcoreWebhooksOptions | undefined): {
-  retry: Required<NetcoreRetryOptions>;
-  recovery: Required<NetcoreRecoveryOptions>;
-  shutdownTimeoutMs: number;
-} {
+function resolveReliability(options: NetcoreWebhooksOptions | undefined) {
   const retryIn = group('retry', options?.retry);
   const retry = {
     maxAttempts: integer('retry.maxAttempts', retryIn.maxAttempts ?? DEFAULT_RETRY.maxAttempts, 1, 1000),
@@ -147,10 +149,7 @@ function resolveVerification(verification: NetcoreVerificationOptions): Resolved
           fail(`'verification.secrets[${i}]' ${(error as Error).message}.`);
         }
       });
-      const toleranceSeconds = verification.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
-      if (!Number.isInteger(toleranceSeconds) || toleranceSeconds < 1 || toleranceSeconds > 3600) {
-        fail(`'verification.toleranceSeconds' must be an integer from 1 to 3600 (got ${String(verification.toleranceSeconds)}).`);
-      }
+      const toleranceSeconds = integer('verification.toleranceSeconds', verification.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS, 1, 3600);
       return { scheme: 'standard-webhooks', secrets, toleranceSeconds };
     }
     default:
@@ -197,20 +196,6 @@ function resolveAllowedIps(allowedIps: unknown): string[] | null {
     }
   });
   return (allowedIps as string[]).map((entry) => entry.trim());
-}
-
-function resolveRequireHttps(requireHttps: unknown): boolean {
-  if (requireHttps === undefined) return false;
-  if (typeof requireHttps !== 'boolean') fail(`'requireHttps' must be true or false (got ${JSON.stringify(requireHttps)}).`);
-  return requireHttps as boolean;
-}
-
-function resolveMaxBodyBytes(maxBodyBytes: unknown): number {
-  if (maxBodyBytes === undefined) return DEFAULT_MAX_BODY_BYTES;
-  if (typeof maxBodyBytes !== 'number' || !Number.isInteger(maxBodyBytes) || maxBodyBytes < 1024) {
-    fail(`'maxBodyBytes' must be an integer number of bytes, at least 1024 (got ${JSON.stringify(maxBodyBytes)}).`);
-  }
-  return maxBodyBytes as number;
 }
 
 function resolveMetrics(metrics: NetcoreMetricsOptions | undefined): Required<NetcoreMetricsOptions> {

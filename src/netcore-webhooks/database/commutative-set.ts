@@ -1,7 +1,4 @@
-/**
- * SET clauses for `ON CONFLICT DO UPDATE` that give the same row whatever order the events arrive in.
- * `table` is the quoted target table; SET expressions see the old row on both SQLite and PostgreSQL.
- */
+/** `ON CONFLICT DO UPDATE` SET clauses giving the same row in any arrival order (`table` quoted; SET sees the old row). */
 export const commutativeSet = {
   /** Keeps the earliest non-null instant. */
   earliest: (table: string, column: string): string =>

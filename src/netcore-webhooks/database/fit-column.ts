@@ -1,9 +1,6 @@
 /**
- * `value` as a varchar(`length`) column keeps it on both drivers, for descriptive fields where refusing the
- * event would cost more than a shortened value (a failed event refused is a charge never voided):
- * - well-formed: a lone surrogate becomes U+FFFD, as PostgreSQL stores it (SQLite keeps its bytes but reads
- *   them back as U+FFFD, so a value compared with what was read back would not match);
- * - at most `length` characters, counted as varchar counts them: code points.
+ * `value` as a varchar(`length`) column keeps it on both drivers (a lone surrogate as the U+FFFD both read back, at
+ * most `length` code points): for descriptive fields, where refusing the event would cost more (a charge never voided).
  */
 export function fitColumn(value: string, length: number): string {
   const whole = value.toWellFormed();

@@ -1,9 +1,6 @@
 import type { DataSource, EntityManager, ObjectLiteral } from 'typeorm';
 
-/**
- * Runs raw SQL with `:name` parameters on either driver (`$1` for PostgreSQL, `?` for SQLite), for the
- * statements the query builder cannot express (INSERT ... SELECT ... ON CONFLICT, LIMIT/OFFSET on a join).
- */
+/** Raw SQL with `:name` parameters on either driver, for what the query builder cannot say (INSERT ... SELECT ... ON CONFLICT). */
 export function namedQuery<T = ObjectLiteral>(
   db: DataSource | EntityManager,
   sql: string,

@@ -1,8 +1,6 @@
 /**
- * Splits `items` into the rounds of a batch upsert: no round holds two items with the same key (PostgreSQL
- * refuses to update a row twice in one INSERT ... ON CONFLICT DO UPDATE), items of one key keep their order
- * across rounds, each round is sorted by key, and a key's first round is the first one: concurrent
- * transactions lock rows in one order and cannot deadlock.
+ * The rounds of a batch upsert: a key at most once per round (PostgreSQL updates a row once per statement), its
+ * items in order, and each round sorted by key so that concurrent transactions lock rows in one order (no deadlock).
  */
 export function upsertRounds<T>(items: readonly T[], key: (item: T) => string): T[][] {
   const rounds: T[][] = [];
@@ -18,10 +16,8 @@ export function upsertRounds<T>(items: readonly T[], key: (item: T) => string): 
 }
 
 /**
- * Code-point order, which is UTF-8 byte order: PostgreSQL's `COLLATE "C"`, the order the claim and billing
- * updates lock rows in, so a batch insert and those updates lock in one order (localeCompare differs by
- * process). Plain `<` is UTF-16 order, which puts U+E000-U+FFFF after astral characters.
- * Keys hold no lone surrogate (validation refuses one in `ncmessage_id`), which PostgreSQL stores as U+FFFD.
+ * Code-point order (UTF-8 bytes, PostgreSQL's `COLLATE "C"`), the order the claim and billing updates lock rows in;
+ * `<` is UTF-16 order and localeCompare varies by process. Keys hold no lone surrogate (validation refuses them).
  */
 export function compareKeys(a: string, b: string): number {
   if (a === b) return 0;

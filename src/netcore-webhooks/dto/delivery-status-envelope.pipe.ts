@@ -4,7 +4,6 @@ import { truncateForLog } from '../ingest/truncate-for-log';
 import { NETCORE_WEBHOOKS_OPTIONS } from '../netcore-webhooks.constants';
 import type { ResolvedNetcoreWebhooksOptions } from '../netcore-webhooks-options.interface';
 import { NetcoreSecurityStats } from '../security/netcore-security-stats.service';
-import { compileValidityCheck } from './compile-validity-check';
 import { DeliveryStatusEnvelopeDto } from './delivery-status-envelope.dto';
 import { MAX_JSON_DEPTH, exceedsJsonDepth } from './json-hazards';
 
@@ -27,11 +26,8 @@ export class DeliveryStatusEnvelopePipe implements PipeTransform<unknown, Delive
     const envelope = new DeliveryStatusEnvelopeDto();
     const record = body as Record<string, unknown>;
     if (Object.prototype.hasOwnProperty.call(record, 'delivery_status')) envelope.delivery_status = record.delivery_status as unknown[];
-    // The compiled check of the same decorators answers the common case; validateSync names what is wrong.
-    if (!compileValidityCheck(DeliveryStatusEnvelopeDto)?.(envelope)) {
-      const errors = validateSync(envelope).flatMap((e) => Object.values(e.constraints ?? {}));
-      if (errors.length) this.reject(body, errors);
-    }
+    const errors = validateSync(envelope).flatMap((e) => Object.values(e.constraints ?? {}));
+    if (errors.length) this.reject(body, errors);
     if (envelope.delivery_status.length > this.options.maxBatchSize) {
       this.reject(undefined, [
         `delivery_status has ${envelope.delivery_status.length} items; at most ${this.options.maxBatchSize} are accepted per request`,

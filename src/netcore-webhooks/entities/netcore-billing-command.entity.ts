@@ -9,9 +9,8 @@ export type NetcoreBillingCommandKind = 'charge' | 'void' | 'restore';
 export type NetcoreBillingCommandState = 'pending' | 'failed' | 'sent' | 'dead';
 
 /**
- * The billing outbox: a command for a host's billing sink, written in the transaction that folded the facts
- * behind it, then sent at least once by the relay. A message's facts only grow, so each kind happens at most
- * once per message and `<ncmessageId>:<kind>` is both the primary key and the sink's idempotency key.
+ * The billing outbox, written with the facts behind each command and sent at least once; facts only grow, so
+ * `<ncmessageId>:<kind>` is both the primary key and the sink's idempotency key.
  */
 @Entity({ name: 'netcore_billing_commands' })
 @Index('idx_netcore_billing_commands_due', ['createdAt'], { where: UNSENT_COMMANDS })

@@ -3,10 +3,7 @@ import { epochMs } from './epoch-ms.transformer';
 
 export type NetcoreBillingRecordState = 'charged' | 'voided';
 
-/**
- * The default billing sink's ledger: at most one row per message (the primary key), created by the
- * charge and flipped to `voided` (and back, when a later delivery restores it).
- */
+/** The default billing sink's ledger: one row per message, charged, voided, and restored by a later delivery. */
 @Entity({ name: 'netcore_billing_records' })
 @Index('idx_netcore_billing_records_charged_at', ['chargedAt'])
 export class NetcoreBillingRecord {

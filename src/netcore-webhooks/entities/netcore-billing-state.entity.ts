@@ -4,11 +4,7 @@ import { epochMs } from './epoch-ms.transformer';
 /** The last billing decision put in the outbox for a host's sink (`none` before any). */
 export type NetcoreBillingCommanded = 'none' | 'charged' | 'voided';
 
-/**
- * The billing facts of one message, folded in by upserts whose clauses commute (earliest billable event and
- * its pricing, earliest failure, earliest delivery), so the decision derived from them does not depend on
- * arrival order or concurrency.
- */
+/** A message's billing facts, folded in by commuting upserts so its billing decision ignores arrival order and concurrency. */
 @Entity({ name: 'netcore_billing_states' })
 export class NetcoreBillingState {
   @PrimaryColumn({ name: 'ncmessage_id', type: 'varchar', length: 128 })

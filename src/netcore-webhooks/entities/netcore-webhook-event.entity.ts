@@ -4,19 +4,12 @@ import { WorkRowColumns } from './work-row-columns';
 
 export type NetcoreWebhookEventState = 'pending' | 'processed' | 'failed' | 'dead';
 
-/**
- * Rows still to process. Written exactly like this wherever the backlog is queried: SQLite uses the partial
- * index below only for a query that repeats its WHERE term.
- */
+/** Rows still to process, written alike wherever queried: SQLite uses the partial index only for a query repeating it. */
 export const UNPROCESSED_INBOX_ROWS = `"state" IN ('pending', 'failed')`;
 
-/**
- * The inbox: one row per distinct event, written before the webhook is acknowledged.
- * `idempotencyKey` (ncmessage_id, status, received_at) is unique, so a retried webhook is a duplicate.
- */
+/** The inbox, written before the webhook is acknowledged; the unique `idempotencyKey` makes a retried webhook a duplicate. */
 @Entity({ name: 'netcore_webhook_events' })
-// The backlog in claim order, and only the backlog: a claim reads its first rows instead of sorting every
-// pending row, and a processed row leaves the index instead of moving within it.
+// Only the backlog, in claim order: a claim reads its first rows without sorting, and a processed row leaves it.
 @Index('idx_netcore_webhook_events_backlog', ['createdAt'], { where: UNPROCESSED_INBOX_ROWS })
 export class NetcoreWebhookEvent extends WorkRowColumns {
   /** UUID made by the module, so a batch is inserted without reading generated values back. */

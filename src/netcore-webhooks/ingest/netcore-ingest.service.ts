@@ -1,4 +1,4 @@
-import { BadRequestException, Inject, Injectable, Logger, Optional, ServiceUnavailableException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { isDataError } from '../database/is-data-error';
 import { validateDeliveryStatus } from '../dto/validate-delivery-status';
@@ -24,7 +24,7 @@ export class NetcoreIngestService {
     private readonly inbox: NetcoreInboxWriter,
     private readonly worker: NetcoreWorker,
     @Inject(NETCORE_WEBHOOKS_OPTIONS) private readonly options: ResolvedNetcoreWebhooksOptions,
-    @Optional() private readonly metrics?: NetcoreWebhooksMetrics,
+    private readonly metrics: NetcoreWebhooksMetrics,
   ) {}
 
   async ingest(items: readonly unknown[]): Promise<NetcoreIngestResult> {
@@ -91,13 +91,13 @@ export class NetcoreIngestService {
           `Refused a batch of ${items.length} item(s) the database cannot store: ${truncateForLog(String((error as Error)?.message ?? error))} ` +
             `payload=${truncateForLog(JSON.stringify(items))}`,
         );
-        this.metrics?.requestRejected('unstorable_batch');
+        this.metrics.requestRejected('unstorable_batch');
         throw new BadRequestException('The batch holds a value that cannot be stored; nothing was stored');
       }
       this.logger.error(
         `Could not store a batch of ${items.length} item(s); answering 503 so Netcore retries: ${truncateForLog(String((error as Error)?.message ?? error))}`,
       );
-      this.metrics?.requestRejected('storage_unavailable');
+      this.metrics.requestRejected('storage_unavailable');
       throw new ServiceUnavailableException('Webhook storage is unavailable; retry later');
     }
     duplicates += pending.length - stored.length;
@@ -108,7 +108,7 @@ export class NetcoreIngestService {
     for (const row of stored) {
       if (!row.leftOut) continue;
       const fields = row.leftOut.split(',');
-      this.metrics?.fieldsLeftOutOf(row.status, fields);
+      this.metrics.fieldsLeftOutOf(row.status, fields);
       this.logger.warn(
         `Accepted an item without its invalid ${fields.join(', ')} (a failure or delivery counts whatever else it carries; pricing left out cannot charge): payload=${truncateForLog(row.payload)}`,
       );
@@ -119,7 +119,7 @@ export class NetcoreIngestService {
     else if (pending.length) this.worker.wake();
 
     const result: NetcoreIngestResult = { accepted: stored.length, duplicates, rejected: rejectedCount };
-    this.metrics?.batchStored(items.length, result, Date.now() - started);
+    this.metrics.batchStored(items.length, result, Date.now() - started);
     // debug: a line per request is access-log volume; counts are in the metrics, refusals are warnings.
     this.logger.debug(
       `Batch of ${items.length}: accepted=${result.accepted} duplicates=${result.duplicates} rejected=${result.rejected} ms=${Date.now() - started}`,

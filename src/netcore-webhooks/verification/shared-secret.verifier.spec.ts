@@ -1,29 +1,16 @@
 import { SharedSecretVerifier } from './shared-secret.verifier';
 import { failureOf } from '../../../test/support/verification-failure';
 
+// Accepting, other values, rotation and missing headers: test/verification-schemes.e2e-spec.ts.
 const body = Buffer.from('{"delivery_status":[]}');
 const TOKEN = 'a-long-static-token-0123456789';
 const verifier = (secrets = [TOKEN]) => new SharedSecretVerifier({ secrets, header: 'x-netcore-token' });
 
 describe('SharedSecretVerifier', () => {
-  it('accepts the configured header value', () => {
-    expect(() => verifier().verify(body, { 'x-netcore-token': TOKEN })).not.toThrow();
-  });
-
-  it('accepts any of several values (rotation)', () => {
-    const v = verifier(['new-token-0123456789abcdef', TOKEN]);
-    expect(() => v.verify(body, v.signHeaders(body, TOKEN))).not.toThrow();
-    expect(() => v.verify(body, v.signHeaders(body))).not.toThrow();
-  });
-
-  it('rejects another value, a prefix of the value, and the value with a suffix', () => {
-    for (const presented of ['wrong-token-0123456789', TOKEN.slice(0, -1), `${TOKEN}x`]) {
+  it('rejects a prefix of the value, the value with a suffix, and a repeated header', () => {
+    for (const presented of [TOKEN.slice(0, -1), `${TOKEN}x`]) {
       expect(failureOf(() => verifier().verify(body, { 'x-netcore-token': presented })).failure).toBe('mismatch');
     }
-  });
-
-  it('rejects a missing or repeated header', () => {
-    expect(failureOf(() => verifier().verify(body, {})).failure).toBe('missing');
     expect(failureOf(() => verifier().verify(body, { 'x-netcore-token': [TOKEN, TOKEN] as unknown as string })).failure).toBe('malformed');
   });
 
@@ -31,12 +18,6 @@ describe('SharedSecretVerifier', () => {
     const secret = 'clé-secrète-ünïcode-0123';
     const onTheWire = Buffer.from(secret, 'utf8').toString('latin1');
     expect(() => verifier([secret]).verify(body, { 'x-netcore-token': onTheWire })).not.toThrow();
-  });
-
-  it('never puts the secret in its error', () => {
-    const error = failureOf(() => verifier().verify(body, { 'x-netcore-token': 'nope' }));
-    expect(error.message).not.toContain(TOKEN);
-    expect(error.message).not.toContain('nope');
   });
 
   it('refuses to be built without a secret', () => {

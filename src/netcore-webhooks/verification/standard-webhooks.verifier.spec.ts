@@ -4,6 +4,7 @@ import { StandardWebhooksVerifier } from './standard-webhooks.verifier';
 import { WebhookVerificationError } from './webhook-verification.error';
 import { failureOf } from '../../../test/support/verification-failure';
 
+// Accepting, wrong secrets, rotation, changed bodies, missing headers, expiry: test/verification-schemes.e2e-spec.ts.
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const secret = () => `whsec_${randomBytes(32).toString('base64')}`;
 const SECRET = secret();
@@ -12,56 +13,35 @@ const verifier = (over: Partial<ConstructorParameters<typeof StandardWebhooksVer
   new StandardWebhooksVerifier({ secrets: [SECRET], toleranceSeconds: 300, now: () => NOW, ...over });
 
 describe('StandardWebhooksVerifier', () => {
-  it('accepts what it signed', () => {
-    const v = verifier();
-    expect(() => v.verify(body, v.signHeaders(body, { id: 'msg_1', timestamp: NOW }))).not.toThrow();
-  });
-
   it('accepts a secret without the whsec_ prefix', () => {
     const v = verifier({ secrets: [SECRET.slice('whsec_'.length)] });
     expect(() => v.verify(body, verifier().signHeaders(body, { timestamp: NOW }))).not.toThrow();
   });
 
-  it('accepts a signature made with any configured secret, and a header listing several signatures', () => {
-    const old = secret();
-    const v = verifier({ secrets: [SECRET, old] });
-    const headers = v.signHeaders(body, { id: 'msg_2', timestamp: NOW, secret: old });
-    expect(() => v.verify(body, headers)).not.toThrow();
+  it('accepts a header listing several signatures, skipping other versions and foreign ones', () => {
+    const v = verifier();
+    const headers = v.signHeaders(body, { id: 'msg_2', timestamp: NOW });
     const foreign = verifier({ secrets: [secret()] }).sign('msg_2', NOW, body);
     expect(() => v.verify(body, { ...headers, 'webhook-signature': `v1a,ignored ${foreign} ${headers['webhook-signature']}` })).not.toThrow();
   });
 
-  it('rejects a signature made with another secret', () => {
-    const headers = verifier({ secrets: [secret()] }).signHeaders(body, { timestamp: NOW });
-    expect(failureOf(() => verifier().verify(body, headers)).failure).toBe('mismatch');
-  });
-
-  it('rejects a changed body, id or timestamp', () => {
+  it('rejects a changed id or timestamp', () => {
     const v = verifier();
     const headers = v.signHeaders(body, { id: 'msg_3', timestamp: NOW });
-    expect(failureOf(() => v.verify(Buffer.from(body.toString().replace('read', 'sent')), headers)).failure).toBe('mismatch');
     expect(failureOf(() => v.verify(body, { ...headers, 'webhook-id': 'msg_4' })).failure).toBe('mismatch');
     expect(failureOf(() => v.verify(body, { ...headers, 'webhook-timestamp': String(NOW / 1000 + 1) })).failure).toBe('mismatch');
   });
 
-  it('rejects a timestamp outside the tolerance, either way, and accepts one at its edge', () => {
+  it('accepts a timestamp at the edge of the tolerance and refuses one second beyond, naming the direction', () => {
     const v = verifier();
-    for (const offset of [-301, 301]) {
-      const headers = v.signHeaders(body, { timestamp: NOW + offset * 1000 });
-      const error = failureOf(() => v.verify(body, headers));
-      expect(error.failure).toBe('timestamp');
-      expect(error.reason).toMatch(offset < 0 ? /301s old/ : /301s in the future/);
-    }
     for (const offset of [-300, 300]) expect(() => v.verify(body, v.signHeaders(body, { timestamp: NOW + offset * 1000 }))).not.toThrow();
+    expect(failureOf(() => v.verify(body, v.signHeaders(body, { timestamp: NOW - 301_000 }))).reason).toMatch(/301s old/);
+    expect(failureOf(() => v.verify(body, v.signHeaders(body, { timestamp: NOW + 301_000 }))).reason).toMatch(/301s in the future/);
   });
 
-  it('rejects missing headers, a timestamp that is not epoch seconds, and a header without v1 signatures', () => {
+  it('rejects a timestamp that is not epoch seconds and a header without v1 signatures', () => {
     const v = verifier();
     const headers = v.signHeaders(body, { timestamp: NOW });
-    for (const name of ['webhook-id', 'webhook-timestamp', 'webhook-signature']) {
-      const { [name]: _omit, ...rest } = headers;
-      expect(failureOf(() => v.verify(body, rest)).failure).toBe('missing');
-    }
     expect(failureOf(() => v.verify(body, { ...headers, 'webhook-timestamp': '1.7e9' })).failure).toBe('malformed');
     expect(failureOf(() => v.verify(body, { ...headers, 'webhook-signature': 'v2,abc' })).failure).toBe('malformed');
   });
