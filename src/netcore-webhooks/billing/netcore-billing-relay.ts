@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { NetcoreDatabase } from '../database/netcore-database';
 import { WorkRows } from '../dispatch/work-rows';
 import { NetcoreBillingCommand, UNSENT_COMMANDS } from '../entities/netcore-billing-command.entity';
@@ -24,7 +24,7 @@ export class NetcoreBillingRelay {
     private readonly db: NetcoreDatabase,
     @Inject(NetcoreBillingSink) private readonly sink: NetcoreBillingSink,
     @Inject(NETCORE_WEBHOOKS_OPTIONS) private readonly options: ResolvedNetcoreWebhooksOptions,
-    @Optional() private readonly metrics?: NetcoreWebhooksMetrics,
+    private readonly metrics: NetcoreWebhooksMetrics,
   ) {
     this.commands = new WorkRows(db, {
       entity: NetcoreBillingCommand,
@@ -53,7 +53,7 @@ export class NetcoreBillingRelay {
           // On SQLite the sink runs alone on the connection: its own writes there never mix with the module's.
           await this.db.alone(() => this.call(command));
           sent.push(command.id);
-          this.metrics?.billingCommand(command.kind, 'sent');
+          this.metrics.billingCommand(command.kind, 'sent');
         } catch (error) {
           await this.failed(worker, command, error, lastAttempt, onRetry);
         }
@@ -83,11 +83,11 @@ export class NetcoreBillingRelay {
     const outcome = await this.commands.fail(worker, command.id, error, this.options.retry, lastAttempt);
     if (outcome.state === 'failed') {
       onRetry(outcome.nextAttemptAt);
-      this.metrics?.billingCommand(command.kind, 'failed');
+      this.metrics.billingCommand(command.kind, 'failed');
       this.logger.warn(`Billing sink failed on ${command.id}, attempt ${outcome.attempts}; retry at ${outcome.nextAttemptAt.toISOString()}: ${reason}`);
     } else if (outcome.state === 'dead') {
-      this.metrics?.billingCommand(command.kind, 'dead');
-      this.metrics?.deadLettered('billing');
+      this.metrics.billingCommand(command.kind, 'dead');
+      this.metrics.deadLettered('billing');
       this.logger.error(`Billing sink failed on ${command.id} on attempt ${outcome.attempts}; moved to the dead letters: ${reason}`);
     }
   }

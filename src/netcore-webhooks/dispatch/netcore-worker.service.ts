@@ -59,8 +59,8 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
     private readonly projections: NetcoreProjections,
     private readonly relay: NetcoreBillingRelay,
     @Inject(NETCORE_WEBHOOKS_OPTIONS) private readonly options: ResolvedNetcoreWebhooksOptions,
+    private readonly metrics: NetcoreWebhooksMetrics,
     @Optional() private readonly emitter?: EventEmitter2,
-    @Optional() private readonly metrics?: NetcoreWebhooksMetrics,
   ) {
     this.inbox = new WorkRows(db, {
       entity: NetcoreWebhookEvent,
@@ -168,8 +168,7 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
     let commands = 0;
     let eachAlone = false;
     try {
-      const run = () => this.projections.record(events);
-      commands = await (this.metrics ? this.metrics.timeBatch(run) : run());
+      commands = await this.metrics.timeBatch(() => this.projections.record(events));
     } catch (error) {
       if (rows.length === 1) {
         await this.failed(rows[0], error, lastAttempt);
@@ -179,34 +178,31 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
       eachAlone = true;
     }
     const processed: string[] = [];
-    // On SQLite the batch's listeners run alone on the connection: their own writes never mix with the module's.
-    await this.db.alone(async () => {
-      for (const [i, row] of rows.entries()) {
-        try {
-          const run = async () => {
-            if (eachAlone) commands += await this.projections.record([events[i]]);
-            await this.emitter!.emitAsync(netcoreMessageEventName(row.status), events[i]);
-          };
-          await (this.metrics ? this.metrics.timeDispatch(run) : run());
-          processed.push(row.id);
-        } catch (error) {
-          await this.failed(row, error, lastAttempt);
-        }
+    for (const [i, row] of rows.entries()) {
+      try {
+        await this.metrics.timeDispatch(async () => {
+          if (eachAlone) commands += await this.projections.record([events[i]]);
+          // On SQLite the listeners run alone on the connection: their own writes never mix with the module's.
+          await this.db.alone(() => this.emitter!.emitAsync(netcoreMessageEventName(row.status), events[i]));
+        });
+        processed.push(row.id);
+      } catch (error) {
+        await this.failed(row, error, lastAttempt);
       }
-    });
+    }
     await this.inbox.complete(this.id, processed);
     return commands;
   }
 
   private async failed(row: NetcoreWebhookEvent, error: unknown, lastAttempt: boolean): Promise<void> {
-    this.metrics?.processingFailed(row.status);
+    this.metrics.processingFailed(row.status);
     const outcome = await this.inbox.fail(this.id, row.id, error, this.options.retry, lastAttempt);
     const event = `event ${row.id} (message.${row.status})`;
     if (outcome.state === 'failed') {
       this.onRetry(outcome.nextAttemptAt);
       this.logger.warn(`Listener failed for ${event}, attempt ${outcome.attempts}; retry at ${outcome.nextAttemptAt.toISOString()}: ${messageOf(error)}`);
     } else if (outcome.state === 'dead') {
-      this.metrics?.deadLettered('processing');
+      this.metrics.deadLettered('processing');
       this.logger.error(`Listener failed for ${event} on attempt ${outcome.attempts}; moved to the dead letters: ${messageOf(error)}`);
     } else {
       this.logger.warn(`Listener failed for ${event}, but its claim had run out; the new holder records the outcome`);
