@@ -152,7 +152,7 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
     if (this.stopping) return false;
     const { batchSize, leaseMs } = this.options.recovery;
     const rows = this.handed.length ? this.handed.splice(0, batchSize) : await this.inbox.claimDue(this.id, batchSize, leaseMs);
-    if (rows.length === batchSize || this.handed.length) more();
+    if (rows.length === batchSize) more();
     if (!rows.length) return false;
     if (await this.process(rows)) this.outboxLoop.wake();
     return true;
