@@ -1,7 +1,8 @@
 'use strict';
 /*
  * npm run bench [-- --duration 10 --connections 50 --events 1,10,100 --databases sqlite,postgres
- *                   --adapters express,fastify --rounds 3 --warmup 2 --backlog 100000 --cpu-prof --update-readme]
+ *                   --adapters express,fastify --rounds 3 --warmup 2 --backlog 100000 --backlog-instances 2
+ *                   --cpu-prof --update-readme]
  *
  * Starts the demo app (dist/main.js: signature verification and database on) and a bare Nest app on the
  * same adapter (HTTP_ADAPTER: Express, then Fastify) as separate processes, drives each in turn with autocannon in its own process (bare, then
@@ -10,6 +11,7 @@
  *
  * Then, per database, a backlog of --backlog events (0: none) written into the inbox while the app is down
  * is timed from the app's start until processed: processing alone, with no webhook requests or load generator.
+ * On PostgreSQL, the same backlog again on --backlog-instances app processes (2; 1 skips it): the scale-out case.
  *
  * Last, the database's floor for --floor events (0: none): the fewest writes a correct receiver makes per event,
  * by a bare script (bench/support/floor.js) on the module's inbox and on the leanest inbox of any design, and
@@ -58,6 +60,7 @@ function parseArgs(argv) {
     drainTimeout: 120,
     backlog: 100000,
     floor: 100000,
+    backlogInstances: 2,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -75,6 +78,7 @@ function parseArgs(argv) {
     else if (a === '--adapters') args.adapters = value().split(',');
     else if (a === '--drain-timeout') args.drainTimeout = Number(value());
     else if (a === '--backlog') args.backlog = Number(value());
+    else if (a === '--backlog-instances') args.backlogInstances = Number(value());
     else if (a === '--floor') args.floor = Number(value());
     else if (a === '--cpu-prof') args.cpuProf = true;
     else if (a === '--update-readme') args.updateReadme = true;
@@ -91,6 +95,7 @@ function parseArgs(argv) {
   if (args.events.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--events takes positive integers');
   if (!Number.isInteger(args.rounds) || args.rounds < 1) throw new Error('--rounds takes a positive integer');
   if (!Number.isInteger(args.backlog) || args.backlog < 0) throw new Error('--backlog takes a whole number of events (0: none)');
+  if (!Number.isInteger(args.backlogInstances) || args.backlogInstances < 1) throw new Error('--backlog-instances takes a whole number of app processes (1: none extra)');
   if (!Number.isInteger(args.floor) || args.floor < 0) throw new Error('--floor takes a whole number of events (0: none)');
   return args;
 }
@@ -362,13 +367,13 @@ function markdown(result) {
       `A backlog processed with no load: ${fmt(result.options.backlog)} events written into the inbox while the app was down (as after ` +
         'an outage), timed from the app listening until none is pending. Processing alone, without webhook requests or the load generator.',
       '',
-      '| database | events | drained in | events/s | server CPU per event | PostgreSQL CPU per event | failed |',
-      '|---|---:|---:|---:|---:|---:|---:|',
+      '| database | app processes | events | drained in | events/s | server CPU per event | PostgreSQL CPU per event | listener runs | failed |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     );
     for (const b of result.backlogs) {
       lines.push(
-        `| ${b.database} | ${fmt(b.events)} | ${b.drainSec === null ? 'not drained' : `${b.drainSec.toFixed(2)} s`} | ${fmt(b.eventsPerSec)} | ` +
-          `${fmt(b.serverCpuUsPerEvent)} µs | ${b.postgresCpuUsPerEvent === null ? '-' : `${fmt(b.postgresCpuUsPerEvent)} µs`} | ${b.failedOrDead} |`,
+        `| ${b.database} | ${b.instances ?? 1} | ${fmt(b.events)} | ${b.drainSec === null ? 'not drained' : `${b.drainSec.toFixed(2)} s`} | ${fmt(b.eventsPerSec)} | ` +
+          `${fmt(b.serverCpuUsPerEvent)} µs | ${b.postgresCpuUsPerEvent === null ? '-' : `${fmt(b.postgresCpuUsPerEvent)} µs`} | ${b.listenerRuns ?? '-'} | ${b.failedOrDead} |`,
       );
     }
   }
@@ -600,45 +605,61 @@ async function migratedDatabase(database, work, name) {
  * written into its inbox, and the app is started again; its start-up sweep takes them. Timed from the moment
  * it listens until no row is pending.
  */
-async function runBacklog({ database, count, work, drainTimeout, cpuProfDir }) {
-  const label = `${database}, backlog of ${fmt(count)} events`;
-  const { env, logFile, location, pg } = await migratedDatabase(database, work, 'backlog');
+async function runBacklog({ database, count, work, drainTimeout, cpuProfDir, instances = 1 }) {
+  const label = `${database}, backlog of ${fmt(count)} events${instances > 1 ? ` on ${instances} app processes` : ''}`;
+  const { env, logFile, location, pg } = await migratedDatabase(database, work, `backlog-${instances}`);
   try {
     log(`${label}: writing it into the inbox`);
     await prefillInbox(database, location, count, `k${process.pid.toString(36)}${Date.now().toString(36)}`);
     log(`${label}: app started, processing`);
-    const server = await startServer({ script: join(ROOT, 'dist', 'main.js'), env, logFile, cpuProfDir: cpuProfDir && join(cpuProfDir, `backlog-${database}`) });
+    const servers = [];
+    for (let i = 0; i < instances; i++) {
+      const dir = cpuProfDir && join(cpuProfDir, `backlog-${database}${instances > 1 ? `-${i + 1}of${instances}` : ''}`);
+      servers.push(await startServer({ script: join(ROOT, 'dist', 'main.js'), env, logFile, cpuProfDir: dir }));
+    }
     const started = Date.now();
-    const cpu = cpuSeconds(server.pid);
+    const serverCpu = () => servers.reduce((sum, server) => sum + (cpuSeconds(server.pid) ?? 0), 0);
+    const cpu = serverCpu();
     const pgCpu = database === 'postgres' ? postgresCpuSeconds() : null;
     const inbox = await openInbox(database, location);
     try {
       const { drainSec, counts } = await waitForDrain(inbox, started, drainTimeout);
+      // Listener runs as the instances counted them: more than the events would mean an event processed twice.
+      const listenerRuns = (await Promise.all(servers.map((server) => processedByListeners(server.port)))).reduce((a, b) => a + b, 0);
       const c = {
         database,
+        instances,
         events: count,
         drainSec,
         eventsPerSec: drainSec === null ? null : (counts.processed ?? 0) / drainSec,
         processed: counts.processed ?? 0,
+        listenerRuns,
         failedOrDead: (counts.failed ?? 0) + (counts.dead ?? 0),
-        serverCpuUsPerEvent: ((cpuSeconds(server.pid) - cpu) * 1e6) / Math.max(1, counts.processed ?? 0),
+        serverCpuUsPerEvent: ((serverCpu() - cpu) * 1e6) / Math.max(1, counts.processed ?? 0),
         // PostgreSQL's share, when it runs on this machine (the bench's own polling included, a few ms).
         postgresCpuUsPerEvent: pgCpu === null ? null : ((postgresCpuSeconds() - pgCpu) * 1e6) / Math.max(1, counts.processed ?? 0),
-        rssAfterMb: rssMb(server.pid),
+        rssAfterMb: rssMb(servers[0].pid),
       };
       log(
         `${label}: ${drainSec === null ? 'not drained' : `drained in ${drainSec.toFixed(2)} s, ${fmt(c.eventsPerSec)} events/s`}, ` +
-          `processed ${c.processed}, failed ${c.failedOrDead}; server CPU ${fmt(c.serverCpuUsPerEvent)} µs/event` +
+          `processed ${c.processed} (listeners ran ${listenerRuns} times), failed ${c.failedOrDead}; server CPU ${fmt(c.serverCpuUsPerEvent)} µs/event` +
           (c.postgresCpuUsPerEvent === null ? '' : `, PostgreSQL CPU ${fmt(c.postgresCpuUsPerEvent)} µs/event`),
       );
       return c;
     } finally {
       await inbox.close();
-      await server.stop();
+      await Promise.all(servers.map((server) => server.stop()));
     }
   } finally {
     await pg?.drop();
   }
+}
+
+/** Events whose listeners ran to the end in one app process, from its `/metrics`. */
+async function processedByListeners(port) {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const m = /^netcore_webhooks_dispatch_latency_seconds_count\{outcome="processed"\} (\d+)/m.exec(text);
+  return m ? Number(m[1]) : 0;
 }
 
 /** The floor (bench/support/floor.js) on a freshly migrated database of the demo app. */
@@ -740,6 +761,10 @@ async function main() {
   const backlogs = [];
   if (args.backlog > 0) {
     for (const database of args.databases) backlogs.push(await runBacklog({ database, count: args.backlog, work, drainTimeout: args.drainTimeout, cpuProfDir }));
+    // Scale-out: several app processes on one PostgreSQL share its CPU; what each event costs it should not grow.
+    if (args.databases.includes('postgres') && args.backlogInstances > 1) {
+      backlogs.push(await runBacklog({ database: 'postgres', count: args.backlog, work, drainTimeout: args.drainTimeout, cpuProfDir, instances: args.backlogInstances }));
+    }
   }
 
   const floors = [];
