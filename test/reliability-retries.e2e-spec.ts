@@ -161,7 +161,8 @@ describe.each(DATABASES)('retries and dead letters (%s)', (kind) => {
     beforeAll(async () => {
       t = await startHostApp(
         kind,
-        { providers: LEDGER_PROVIDERS, webhooks: { processing: 'inline', retry: { maxAttempts: 5, baseDelayMs: 5, maxDelayMs: 20 }, recovery: fast } },
+        // The first retry is at least 500 ms away (equal jitter), so a test sees the row its answer left.
+        { providers: LEDGER_PROVIDERS, webhooks: { processing: 'inline', retry: { maxAttempts: 5, baseDelayMs: 1000, maxDelayMs: 1000 }, recovery: fast } },
         // The failures are logged (warnings, errors for dead letters): kept, not printed.
         { ...FIXTURE_LEDGER, logger: new CapturingLogger() },
       );
