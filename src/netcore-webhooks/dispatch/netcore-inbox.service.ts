@@ -24,7 +24,7 @@ export class NetcoreInboxService {
   }
 
   async stats(): Promise<NetcoreInboxStats> {
-    const [states, letters, oldest, unsent] = await Promise.all([
+    const [states, letters, backlog, unsent] = await Promise.all([
       this.db.dataSource
         .getRepository(NetcoreWebhookEvent)
         .createQueryBuilder('e')
@@ -40,12 +40,7 @@ export class NetcoreInboxService {
         .where("d.state = 'open'")
         .groupBy('d.reason')
         .getRawMany<{ reason: string; count: string | number }>(),
-      this.db.dataSource
-        .getRepository(NetcoreWebhookEvent)
-        .createQueryBuilder()
-        .select('MIN("created_at")', 'oldest')
-        .where(UNPROCESSED_INBOX_ROWS)
-        .getRawOne<{ oldest: string | number | null }>(),
+      this.backlog(),
       this.db.dataSource.getRepository(NetcoreBillingCommand).countBy({ state: Not('sent') }),
     ]);
     const byState = new Map(states.map((r) => [r.state, Number(r.count)]));
@@ -60,7 +55,19 @@ export class NetcoreInboxService {
       processed: byState.get('processed') ?? 0,
       openDeadLetters: { validation, processing, billing, total: validation + processing + billing },
       unsentBillingCommands: unsent,
-      oldestUnprocessedAt: oldest?.oldest == null ? null : new Date(Number(oldest.oldest)),
+      oldestUnprocessedAt: backlog.oldest,
     };
+  }
+
+  /** Events not processed yet (pending or failed) and the oldest one's arrival, from the backlog's partial index. */
+  async backlog(): Promise<{ count: number; oldest: Date | null }> {
+    const row = await this.db.dataSource
+      .getRepository(NetcoreWebhookEvent)
+      .createQueryBuilder()
+      .select('COUNT(*)', 'count')
+      .addSelect('MIN("created_at")', 'oldest')
+      .where(UNPROCESSED_INBOX_ROWS)
+      .getRawOne<{ count: string | number; oldest: string | number | null }>();
+    return { count: Number(row?.count ?? 0), oldest: row?.oldest == null ? null : new Date(Number(row.oldest)) };
   }
 }
