@@ -25,7 +25,8 @@ export type { NetcoreMessagePricing } from './netcore-webhooks/events/netcore-me
 
 export { NETCORE_WEBHOOKS_ENTITIES } from './netcore-webhooks/entities';
 export { NetcoreWebhookEvent } from './netcore-webhooks/entities/netcore-webhook-event.entity';
-export type { NetcoreWebhookEventState } from './netcore-webhooks/entities/netcore-webhook-event.entity';
+export { NetcoreInboxWork } from './netcore-webhooks/entities/netcore-inbox-work.entity';
+export type { NetcoreInboxWorkState } from './netcore-webhooks/entities/netcore-inbox-work.entity';
 export { NetcoreMessage } from './netcore-webhooks/entities/netcore-message.entity';
 export {
   NETCORE_WEBHOOKS_MIGRATIONS_POSTGRES,

@@ -13,6 +13,7 @@ import { startHostApp, type TestApp } from './support/test-app';
 import { DATABASES } from './support/test-databases';
 import { waitFor } from './support/wait-for';
 import { WEBHOOK_PATH, postSigned } from './support/webhook-client';
+import { storedEvent } from './support/inbox-rows';
 
 jest.setTimeout(60_000);
 
@@ -63,9 +64,9 @@ describe.each(DATABASES)('dead letters admin endpoints (%s)', (kind) => {
       const item = buildDeliveryStatus({ status: 'read' });
       t.app.get(FaultPlan).alwaysFailFor.add(item.ncmessage_id);
       await postSigned(t.app, buildWebhookPayload(item)).expect(200);
-      const { inbox, deadLetters } = tables(t.app);
+      const { deadLetters } = tables(t.app);
       const row = await waitFor('the event to die', async () => {
-        const r = await inbox.findOneBy({ ncmessageId: item.ncmessage_id });
+        const r = await storedEvent(t.app, { ncmessageId: item.ncmessage_id });
         return r?.state === 'dead' ? r : false;
       });
       return { letter: await deadLetters.findOneByOrFail({ eventId: row.id }), ncmessageId: item.ncmessage_id };
@@ -129,8 +130,8 @@ describe.each(DATABASES)('dead letters admin endpoints (%s)', (kind) => {
       const res = await admin().post(`/${letter.id}/replay`).expect(200);
       expect(res.body).toEqual({ id: letter.id, outcome: 'replayed' });
       const item = JSON.parse(letter.payload);
-      const { inbox, deadLetters, effects } = tables(t.app);
-      await waitFor('the replayed event to be processed', async () => (await inbox.findOneBy({ ncmessageId: item.ncmessage_id }))?.state === 'processed');
+      const { deadLetters, effects } = tables(t.app);
+      await waitFor('the replayed event to be processed', async () => (await storedEvent(t.app, { ncmessageId: item.ncmessage_id }))?.state === 'processed');
       expect(await effects.countBy({ ncmessageId: item.ncmessage_id })).toBe(1);
       expect(await deadLetters.findOneByOrFail({ id: letter.id })).toMatchObject({ state: 'replayed', resolution: 'replayed: stored in the inbox' });
       expect((await admin().post(`/${letter.id}/replay`).expect(200)).body).toEqual({ id: letter.id, outcome: 'not-open' });
@@ -157,7 +158,7 @@ describe.each(DATABASES)('dead letters admin endpoints (%s)', (kind) => {
         { id: valid.id, outcome: 'replayed' },
         { id: unknown, outcome: 'not-found' },
       ]);
-      expect(await tables(t.app).inbox.findOneByOrFail({ ncmessageId })).toMatchObject({ state: 'processed' });
+      expect(await storedEvent(t.app, { ncmessageId })).toMatchObject({ state: 'processed' });
       await admin().post('/replay', { ids: [] }).expect(400);
       await admin().post('/replay', { ids: 'all' }).expect(400);
     });

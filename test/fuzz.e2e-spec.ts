@@ -1,13 +1,12 @@
 import fc from 'fast-check';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
-import { NetcoreWebhookEvent } from '../src';
 import { signNetcorePayload } from '../src/testing';
 import { CapturingLogger } from './support/capturing-logger';
 import { startHostApp, type TestApp } from './support/test-app';
 import { DATABASES } from './support/test-databases';
 import { TEST_SECRET, WEBHOOK_PATH } from './support/webhook-client';
+import { storedEvents } from './support/inbox-rows';
 
 /**
  * Property: whatever arrives (valid, near-valid, garbage; signed, unsigned, badly signed), the app never
@@ -209,7 +208,7 @@ describe.each(FUZZ_DATABASES)('fuzz: generated payloads against the real app (%s
     accepted.add(`${JSON.parse(last).delivery_status[0].ncmessage_id}|read|1764693401000`);
 
     await t.settle();
-    const rows = await t.app.get(DataSource).getRepository(NetcoreWebhookEvent).find({ select: { idempotencyKey: true, state: true, lastError: true } });
+    const rows = await storedEvents(t.app, {});
     // Every stored event could be processed (message state, billing, analytics): none failed or dead.
     expect(rows.filter((r) => r.state !== 'processed')).toEqual([]);
     const stored = rows.map((r) => r.idempotencyKey);

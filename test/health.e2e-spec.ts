@@ -69,7 +69,7 @@ describe.each(DATABASES)('health indicator with @nestjs/terminus (%s)', (kind) =
       await locker.connect();
       try {
         await locker.query('BEGIN');
-        await locker.query('LOCK TABLE netcore_webhook_events IN ACCESS EXCLUSIVE MODE');
+        await locker.query('LOCK TABLE netcore_inbox_work IN ACCESS EXCLUSIVE MODE');
         const result = await t.app.get(NetcoreWebhooksHealthIndicator).isHealthy('db', { timeoutMs: 200 });
         expect(result.db).toMatchObject({ status: 'down', database: 'down', message: 'database unreachable: no answer within 200 ms' });
       } finally {

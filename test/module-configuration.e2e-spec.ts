@@ -10,6 +10,7 @@ import { CapturingLogger } from './support/capturing-logger';
 import { startHostApp } from './support/test-app';
 import { DATABASES, createTestDatabase, type TestDatabase } from './support/test-databases';
 import { TEST_SECRET, postSigned } from './support/webhook-client';
+import { storedEvent } from './support/inbox-rows';
 
 async function bootError(db: TestDatabase, webhooks: unknown, withEmitter = true): Promise<string> {
   try {
@@ -115,8 +116,7 @@ describe.each(DATABASES)('module configuration (%s)', (kind) => {
       const item = buildDeliveryStatus({ status: 'read' });
       await postSigned(t.app, buildWebhookPayload(item)).expect(200);
       expect(t.recorder.names()).toEqual(['message.read']);
-      const row = await t.app.get(DataSource).getRepository(NetcoreWebhookEvent).findOneByOrFail({ ncmessageId: item.ncmessage_id });
-      expect(row.state).toBe('processed');
+      expect(await storedEvent(t.app, { ncmessageId: item.ncmessage_id })).toMatchObject({ state: 'processed' });
     } finally {
       await t.close();
     }

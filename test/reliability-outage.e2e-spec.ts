@@ -12,6 +12,7 @@ import { startHostApp, type TestApp } from './support/test-app';
 import { DATABASES, createTestDatabase, type DatabaseKind, type TestDatabase } from './support/test-databases';
 import { waitFor } from './support/wait-for';
 import { postSigned } from './support/webhook-client';
+import { processedEvents } from './support/inbox-rows';
 
 jest.setTimeout(90_000);
 
@@ -106,7 +107,7 @@ describe.each(DATABASES)('database unavailable (%s)', (kind) => {
 
     const { inbox, effects, charges, messages } = tables(t.app);
     const ids = [...new Set(items.map((i) => i.ncmessage_id))];
-    await waitFor('every event processed after the outage', async () => (await inbox.countBy({ ncmessageId: In(ids), state: 'processed' })) === items.length);
+    await waitFor('every event processed after the outage', async () => (await processedEvents(t.app, { ncmessageId: In(ids) })) === items.length);
     expect(await inbox.countBy({ ncmessageId: In(ids) })).toBe(items.length);
     const done = await effects.findBy({ ncmessageId: In(ids) });
     expect(done).toHaveLength(items.length);

@@ -6,7 +6,7 @@ import { FaultPlan } from './fixtures/reliability/fault-plan';
 import { FIXTURE_LEDGER } from './fixtures/reliability/ledger.entities';
 import { LEDGER_PROVIDERS } from './fixtures/reliability/ledger.listener';
 import { CapturingLogger } from './support/capturing-logger';
-import { inboxRow, insertInboxRows } from './support/inbox-rows';
+import { inboxRow, insertInboxRows, storedEvents } from './support/inbox-rows';
 import { tables } from './support/reliability';
 import { startHostApp, type TestApp } from './support/test-app';
 import { DATABASES, createTestDatabase, type DatabaseKind, type TestDatabase } from './support/test-databases';
@@ -105,8 +105,8 @@ describe.each(DATABASES)('recovery (%s)', (kind: DatabaseKind) => {
     expect((await stats(t)).openDeadLetters).toEqual({ validation: 0, processing: bad.length, billing: 0, total: bad.length });
     expect(bad.map((item) => faults.callsFor.get(item.ncmessage_id))).toEqual(bad.map(() => maxAttempts));
     expect(good.map((item) => faults.callsFor.get(item.ncmessage_id))).toEqual(good.map(() => 1));
-    const { inbox, deadLetters } = tables(t.app);
-    const rows = await inbox.findBy({ ncmessageId: In(bad.map((i) => i.ncmessage_id)) });
+    const { deadLetters } = tables(t.app);
+    const rows = await storedEvents(t.app, { ncmessageId: In(bad.map((i) => i.ncmessage_id)) });
     expect(rows.map((r) => ({ state: r.state, attempts: r.attempts }))).toEqual(bad.map(() => ({ state: 'dead', attempts: maxAttempts })));
     expect(await deadLetters.countBy({ eventId: In(rows.map((r) => r.id)), reason: 'processing', occurrences: 1 })).toBe(bad.length);
     // What the failures logged: a retry warning for each failed attempt but the last, an error for each death.
@@ -146,14 +146,15 @@ describe.each(DATABASES)('recovery (%s)', (kind: DatabaseKind) => {
     // Only ingest wakes the worker here: no timer fires within the test.
     const t = await boot({ recovery: { sweepIntervalMs: 60_000 } });
     await t.settle();
-    const locked = Object.assign(inboxRow(), { createdAt: new Date(Date.now() - 60_000) }); // first in claim order
+    const locked = inboxRow();
+    locked.event.createdAt = locked.work.createdAt = new Date(Date.now() - 60_000); // first in claim order
     const free = inboxRow();
     await insertInboxRows(t.app.get(DataSource), [locked, free]);
     const other = new Client({ connectionString: (db.options as { url: string }).url });
     await other.connect();
     try {
       await other.query('BEGIN');
-      await other.query('SELECT "id" FROM "netcore_webhook_events" WHERE "id" = $1 FOR UPDATE', [locked.id]);
+      await other.query('SELECT "id" FROM "netcore_inbox_work" WHERE "id" = $1 FOR UPDATE', [locked.id]);
       const woken = buildDeliveryStatus();
       await postSigned(t.app, buildWebhookPayload(woken)).expect(200);
       // A claim that waited for the locked row would process nothing until the lock went.

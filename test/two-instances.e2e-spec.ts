@@ -8,6 +8,7 @@ import { startHostApp, type TestApp } from './support/test-app';
 import { createTestDatabase, type TestDatabase } from './support/test-databases';
 import { waitFor } from './support/wait-for';
 import { postSigned } from './support/webhook-client';
+import { processedEvents } from './support/inbox-rows';
 
 jest.setTimeout(90_000);
 
@@ -49,7 +50,7 @@ describeOnPostgres('two instances on one PostgreSQL', () => {
     expect(await sendEverywhere(items)).toBe(items.length);
     const { inbox, effects, charges, messages } = tables(a.app);
     const ids = [...new Set(items.map((i) => i.ncmessage_id))];
-    await waitFor('both instances to finish', async () => (await inbox.countBy({ ncmessageId: In(ids), state: 'processed' })) === items.length);
+    await waitFor('both instances to finish', async () => (await processedEvents(a.app, { ncmessageId: In(ids) })) === items.length);
     await Promise.all([a.settle(), b.settle()]);
     expect(await inbox.countBy({ ncmessageId: In(ids) })).toBe(items.length);
     const done = await effects.findBy({ ncmessageId: In(ids) });
@@ -66,12 +67,12 @@ describeOnPostgres('two instances on one PostgreSQL', () => {
     b.app.get(FaultPlan).failureRate = 0.3;
     const { items, billable } = buildTraffic(30, 'two-flaky');
     expect(await sendEverywhere(items)).toBe(items.length);
-    const { inbox, effects, charges } = tables(a.app);
+    const { effects, charges } = tables(a.app);
     const ids = [...new Set(items.map((i) => i.ncmessage_id))];
-    await waitFor('both instances to finish', async () => (await inbox.countBy({ ncmessageId: In(ids), state: 'processed' })) === items.length);
+    await waitFor('both instances to finish', async () => (await processedEvents(a.app, { ncmessageId: In(ids) })) === items.length);
     await Promise.all([a.settle(), b.settle()]);
-    const rows = await inbox.findBy({ ncmessageId: In(ids) });
-    expect(rows.filter((r) => r.attempts > 0).length).toBeGreaterThan(0);
+    // Some listener calls failed and were retried (by either instance).
+    expect(a.app.get(FaultPlan).calls + b.app.get(FaultPlan).calls).toBeGreaterThan(items.length);
     const done = await effects.findBy({ ncmessageId: In(ids) });
     expect(done).toHaveLength(items.length);
     expect(done.filter((e) => e.deliveries !== 1)).toEqual([]);

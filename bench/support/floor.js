@@ -5,25 +5,31 @@
  * database and this schema cost before any code of ours runs, so the targets can be read against it:
  *
  *   ingest, one transaction per 500 events (five requests of 100, group-committed): the inbox rows, in one
- *                                                         statement per request, skipping a known idempotency key;
+ *                                                         statement per request, skipping a known idempotency key
+ *                                                         (and, with the `schema` layout, the work rows of the
+ *                                                         events it inserted, in a second one);
  *   processing, one transaction per 500 events:           the message's status (one upsert per message),
  *                                                         the ledger entry of a billable message (insert, or
  *                                                         void for a failed one), the message's analytics
- *                                                         row (one upsert per message), the inbox rows processed.
+ *                                                         row (one upsert per message), the events marked processed.
  *
  * Analytics, ledger and the processed mark commit together; the analytics row's upsert repeats harmlessly.
  * Processing works from the events in memory (no read of the inbox back). The module writes more than this
  * (billing states and analytics facts that let a host's sinks and listeners run outside the transaction,
  * click recounts, the claim of a swept row): the gap between the two is the price of those features.
  *
- * With the `schema` layout it is the floor of this schema: the inbox's text primary key and its four indexes,
- * and the second write of each row to mark it processed (not a HOT update on PostgreSQL: `state` is in the
- * backlog index's predicate). The `lean` layout prices an inbox of any design at its leanest: an integer key,
- * the idempotency key's unique index and the payload, each row written once, and one cursor row moved per
- * processing transaction instead of a mark on each row. The other tables are the module's in both.
+ * With the `schema` layout it is the floor of this schema: the inbox's text primary key and its three indexes,
+ * each event row written once, and beside it a narrow work row (a text primary key and an entry in the partial
+ * index of due work) inserted with the event and deleted once it is processed. The `lean` layout prices an
+ * inbox of any design at its leanest: an integer key, the idempotency key's unique index and the payload, each
+ * row written once, and one cursor row moved per processing transaction instead of a mark on each row. The
+ * other tables are the module's in both.
  */
 const { join } = require('node:path');
 const { inboxRows, INBOX_COLUMNS: INBOX, INBOX_TYPES } = require('./backlog');
+
+/** Where a value sits in an inbox row (INBOX order). */
+const [ID, KEY, PAYLOAD, RECEIVED_AT, CREATED_AT] = ['id', 'idempotency_key', 'payload', 'received_at', 'created_at'].map((c) => INBOX.indexOf(c));
 
 const ROOT = join(__dirname, '..', '..');
 const INGEST_BATCH = 100;
@@ -36,14 +42,18 @@ const LAYOUTS = {
     columns: INBOX,
     types: INBOX_TYPES,
     row: (row) => row,
-    processedSql: `SELECT COUNT(*) AS n FROM netcore_webhook_events WHERE "state" = 'processed'`,
+    // The work row of each event the insert stored (its RETURNING rows: none for a known key), pending and
+    // unclaimed by the columns' defaults; deleted when the event is processed.
+    work: { table: 'netcore_inbox_work', columns: ['id', 'created_at'], types: ['varchar', 'bigint'] },
+    // Processed: stored, with no work row left.
+    processedSql:
+      'SELECT COUNT(*) AS n FROM netcore_webhook_events e WHERE NOT EXISTS (SELECT 1 FROM netcore_inbox_work w WHERE w."id" = e."id")',
   },
   lean: {
     table: 'floor_lean_inbox',
     columns: ['idempotency_key', 'payload', 'created_at'],
     types: ['varchar', 'text', 'bigint'],
-    // INBOX order: id, idempotency_key, ncmessage_id, status, received_at, payload, state, attempts, duplicates, created_at.
-    row: (row) => [row[1], row[5], row[9]],
+    row: (row) => [row[KEY], row[PAYLOAD], row[CREATED_AT]],
     processedSql: 'SELECT COUNT(*) AS n FROM floor_lean_inbox WHERE "created_at" <= (SELECT "created_at" FROM floor_lean_cursor)',
     ddl: (kind) => [
       `CREATE TABLE floor_lean_inbox ("seq" ${kind === 'sqlite' ? 'INTEGER PRIMARY KEY' : 'bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY'}, ` +
@@ -66,19 +76,20 @@ function processingRows(batch, now, statusRank) {
     if (!m || rank > m[2]) messages.set(item.ncmessage_id, [item.ncmessage_id, item.status, rank, now]);
     if (item.status === 'failed') voids.add(item.ncmessage_id);
     else if (item.pricing?.billable === true && !charges.has(item.ncmessage_id)) {
-      charges.set(item.ncmessage_id, [item.ncmessage_id, item.pricing.category, item.pricing.pricing_model, item.pricing.type, row[4], 'charged', now]);
+      charges.set(item.ncmessage_id, [item.ncmessage_id, item.pricing.category, item.pricing.pricing_model, item.pricing.type, row[RECEIVED_AT], 'charged', now]);
     }
     const a = analytics.get(item.ncmessage_id);
-    if (!a) analytics.set(item.ncmessage_id, [item.ncmessage_id, item.source ?? '', row[4], row[4]]);
-    else [a[2], a[3]] = [Math.min(a[2], row[4]), Math.max(a[3], row[4])];
+    if (!a) analytics.set(item.ncmessage_id, [item.ncmessage_id, item.source ?? '', row[RECEIVED_AT], row[RECEIVED_AT]]);
+    else [a[2], a[3]] = [Math.min(a[2], row[RECEIVED_AT]), Math.max(a[3], row[RECEIVED_AT])];
   }
   for (const id of voids) charges.delete(id);
-  const ids = batch.map((e) => e.row[0]);
-  return { messages: [...messages.values()], charges: [...charges.values()], voids: [...voids], analytics: [...analytics.values()], ids, last: batch[batch.length - 1].row[9] };
+  const ids = batch.map((e) => e.row[ID]);
+  return { messages: [...messages.values()], charges: [...charges.values()], voids: [...voids], analytics: [...analytics.values()], ids, last: batch[batch.length - 1].row[CREATED_AT] };
 }
 
 const SQL = {
   inboxConflict: ' ON CONFLICT ("idempotency_key") DO NOTHING',
+  inserted: ' RETURNING "id", "created_at"',
   message: (t) =>
     ` ON CONFLICT ("ncmessage_id") DO UPDATE SET "status" = CASE WHEN EXCLUDED."status_rank" > ${t}."status_rank" THEN EXCLUDED."status" ELSE ${t}."status" END, ` +
     `"status_rank" = CASE WHEN EXCLUDED."status_rank" > ${t}."status_rank" THEN EXCLUDED."status_rank" ELSE ${t}."status_rank" END, "updated_at" = EXCLUDED."updated_at"`,
@@ -122,26 +133,38 @@ function sqliteFloor(location, batches, statusRank, layout) {
     if (!s) statements.set(key, (s = db.prepare(sql())));
     return s;
   };
+  const insertSql = (table, columns, count, suffix) => {
+    const tuple = `(${columns.map(() => '?').join(', ')})`;
+    return `INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${Array.from({ length: count }, () => tuple).join(', ')}${suffix}`;
+  };
   const insert = (table, columns, rows, suffix = '') => {
     if (!rows.length) return;
-    const tuple = `(${columns.map(() => '?').join(', ')})`;
-    prepared(`${table}|${rows.length}`, () => `INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}${suffix}`).run(rows.flat());
+    prepared(`${table}|${rows.length}`, () => insertSql(table, columns, rows.length, suffix)).run(rows.flat());
   };
-  // `sql` has one bound value (now) and then `IN (:list)`.
-  const update = (sql, now, values) => {
+  // Inserts and answers the rows inserted (`id`, `created_at`), as arrays.
+  const insertReturning = (table, columns, rows, suffix) =>
+    prepared(`${table}|${rows.length}|returning`, () => insertSql(table, columns, rows.length, suffix + SQL.inserted))
+      .raw(true)
+      .all(rows.flat());
+  // `sql` has its `params` bound first, then `IN (:list)`.
+  const byList = (sql, values, ...params) => {
     if (!values.length) return;
-    prepared(`${sql}|${values.length}`, () => sql.replace('(:list)', `(${values.map(() => '?').join(', ')})`)).run(now, ...values);
+    prepared(`${sql}|${values.length}`, () => sql.replace('(:list)', `(${values.map(() => '?').join(', ')})`)).run(...params, ...values);
   };
   const ingest = db.transaction((rows) => {
-    for (let i = 0; i < rows.length; i += INGEST_BATCH) insert(layout.table, layout.columns, rows.slice(i, i + INGEST_BATCH), SQL.inboxConflict);
+    for (let i = 0; i < rows.length; i += INGEST_BATCH) {
+      const request = rows.slice(i, i + INGEST_BATCH);
+      if (!layout.work) insert(layout.table, layout.columns, request, SQL.inboxConflict);
+      else insert(layout.work.table, layout.work.columns, insertReturning(layout.table, layout.columns, request, SQL.inboxConflict));
+    }
   });
   const processBatch = db.transaction((w, now) => {
     insert('netcore_messages', MESSAGE, w.messages, SQL.message('netcore_messages'));
     insert('netcore_billing_records', CHARGE, w.charges, SQL.charge);
-    update(`UPDATE netcore_billing_records SET "state" = 'voided', "voided_at" = ? WHERE "ncmessage_id" IN (:list)`, now, w.voids);
+    byList(`UPDATE netcore_billing_records SET "state" = 'voided', "voided_at" = ? WHERE "ncmessage_id" IN (:list)`, w.voids, now);
     insert('netcore_analytics_messages', ANALYTICS, w.analytics, SQL.analytics('netcore_analytics_messages'));
     if (layout.ddl) prepared('cursor', () => 'UPDATE floor_lean_cursor SET "created_at" = ?').run(w.last);
-    else update(`UPDATE netcore_webhook_events SET "state" = 'processed', "processed_at" = ? WHERE "id" IN (:list)`, now, w.ids);
+    else byList('DELETE FROM netcore_inbox_work WHERE "id" IN (:list)', w.ids);
   });
   const inTransaction = (fn) => {
     const before = process.cpuUsage();
@@ -189,16 +212,17 @@ async function postgresFloor(location, batches, statusRank, databaseCpuSeconds, 
     `INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')}) SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})${suffix}`;
   const byColumn = (rows, width) => Array.from({ length: width }, (_, c) => rows.map((r) => r[c]));
   const sql = {
-    inbox: unnest(layout.table, layout.columns, layout.types, SQL.inboxConflict),
+    inbox: unnest(layout.table, layout.columns, layout.types, SQL.inboxConflict + (layout.work ? SQL.inserted : '')),
+    work: layout.work && unnest(layout.work.table, layout.work.columns, layout.work.types),
     message: unnest('netcore_messages', MESSAGE, ['varchar', 'varchar', 'integer', 'bigint'], SQL.message('netcore_messages')),
     charge: unnest('netcore_billing_records', CHARGE, ['varchar', 'varchar', 'varchar', 'varchar', 'bigint', 'varchar', 'bigint'], SQL.charge),
     void: `UPDATE netcore_billing_records SET "state" = 'voided', "voided_at" = $2 WHERE "ncmessage_id" = ANY($1::varchar[])`,
     analytics: unnest('netcore_analytics_messages', ANALYTICS, ['varchar', 'varchar', 'bigint', 'bigint'], SQL.analytics('netcore_analytics_messages')),
-    processed: `UPDATE netcore_webhook_events SET "state" = 'processed', "processed_at" = $2 WHERE "id" = ANY($1::varchar[])`,
+    processed: 'DELETE FROM netcore_inbox_work WHERE "id" = ANY($1::varchar[])',
     cursor: 'UPDATE floor_lean_cursor SET "created_at" = $1',
   };
   // Named statements: parsed and planned once per connection, as a tuned client would.
-  const run = (name, values) => client.query({ name, text: sql[name], values });
+  const run = (name, values) => client.query({ name, text: sql[name], values, rowMode: 'array' });
   const close = () => client.end();
   try {
     const cpu = process.cpuUsage();
@@ -207,7 +231,8 @@ async function postgresFloor(location, batches, statusRank, databaseCpuSeconds, 
     for (const batch of batches) {
       await client.query('BEGIN');
       for (let i = 0; i < batch.length; i += INGEST_BATCH) {
-        await run('inbox', byColumn(batch.slice(i, i + INGEST_BATCH).map((e) => layout.row(e.row)), layout.columns.length));
+        const { rows: inserted } = await run('inbox', byColumn(batch.slice(i, i + INGEST_BATCH).map((e) => layout.row(e.row)), layout.columns.length));
+        if (layout.work && inserted.length) await run('work', byColumn(inserted, layout.work.columns.length));
       }
       await client.query('COMMIT');
       const now = Date.now();
@@ -218,7 +243,7 @@ async function postgresFloor(location, batches, statusRank, databaseCpuSeconds, 
       if (w.voids.length) await run('void', [w.voids, now]);
       await run('analytics', byColumn(w.analytics, ANALYTICS.length));
       if (layout.ddl) await run('cursor', [w.last]);
-      else await run('processed', [w.ids, now]);
+      else await run('processed', [w.ids]);
       await client.query('COMMIT');
     }
     const wallSec = Number(process.hrtime.bigint() - started) / 1e9;

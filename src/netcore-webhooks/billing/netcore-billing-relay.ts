@@ -31,6 +31,7 @@ export class NetcoreBillingRelay {
       unfinished: UNSENT_COMMANDS,
       done: { state: 'sent', at: 'sentAt' },
       deadLetterReason: 'billing',
+      payloadOf: (command) => command.payload,
       due: () =>
         `NOT EXISTS (SELECT 1 FROM ${db.table(NetcoreBillingCommand)} e WHERE e."ncmessage_id" = w."ncmessage_id" AND e."seq" < w."seq" AND e."state" <> 'sent')`,
     });

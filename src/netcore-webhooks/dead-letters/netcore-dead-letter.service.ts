@@ -98,10 +98,10 @@ export class NetcoreDeadLetterService {
     const rowId = letter.eventId!;
     const row = await rows.claimDead(this.worker.id, rowId, this.worker.leaseMs);
     if (row) await attempt(row);
-    const after = await rows.find(rowId);
-    if (after?.state !== done) {
+    const after = await rows.outcome(rowId);
+    if (!after.done) {
       if (!row) return { id: letter.id, outcome: 'not-open' };
-      return { id: letter.id, outcome: 'failed', errors: after?.lastError ? [after.lastError.split('\n')[0]] : [] };
+      return { id: letter.id, outcome: 'failed', errors: after.lastError ? [after.lastError.split('\n')[0]] : [] };
     }
     const closed = await this.resolve(letter.id, 'replayed', row ? `replayed: ${done}` : `replayed: ${done} meanwhile`);
     if (closed) this.logger.log(`Dead letter ${letter.id} replayed: ${rowId} ${done}`);

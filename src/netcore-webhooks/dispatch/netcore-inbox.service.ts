@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { Not } from 'typeorm';
+import { Not, type SelectQueryBuilder } from 'typeorm';
 import { NetcoreDatabase } from '../database/netcore-database';
 import { NetcoreBillingCommand } from '../entities/netcore-billing-command.entity';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
-import { NetcoreWebhookEvent, UNPROCESSED_INBOX_ROWS } from '../entities/netcore-webhook-event.entity';
+import { NetcoreInboxWork, type NetcoreInboxWorkState, UNPROCESSED_INBOX_ROWS } from '../entities/netcore-inbox-work.entity';
+import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
 import type { NetcoreInboxStats } from './netcore-inbox-stats';
 import { NetcoreWorker } from './netcore-worker.service';
 
@@ -24,14 +25,18 @@ export class NetcoreInboxService {
   }
 
   async stats(): Promise<NetcoreInboxStats> {
-    const [states, letters, backlog, unsent] = await Promise.all([
+    const inState = (state: NetcoreInboxWorkState) => (sub: SelectQueryBuilder<NetcoreInboxWork>) =>
+      sub.select('COUNT(*)').from(NetcoreInboxWork, 'w').where('w.state = :' + state, { [state]: state });
+    const [counts, letters, backlog, unsent] = await Promise.all([
+      // One statement, one snapshot: an event processed meanwhile is counted once, as pending or as processed.
       this.db.dataSource
-        .getRepository(NetcoreWebhookEvent)
-        .createQueryBuilder('e')
-        .select('e.state', 'state')
-        .addSelect('COUNT(*)', 'count')
-        .groupBy('e.state')
-        .getRawMany<{ state: string; count: string | number }>(),
+        .createQueryBuilder()
+        .from(NetcoreWebhookEvent, 'e')
+        .select('COUNT(*)', 'events')
+        .addSelect(inState('pending'), 'pending')
+        .addSelect(inState('failed'), 'failed')
+        .addSelect(inState('dead'), 'dead')
+        .getRawOne<Record<'events' | NetcoreInboxWorkState, string | number>>(),
       this.db.dataSource
         .getRepository(NetcoreDeadLetter)
         .createQueryBuilder('d')
@@ -43,16 +48,16 @@ export class NetcoreInboxService {
       this.backlog(),
       this.db.dataSource.getRepository(NetcoreBillingCommand).countBy({ state: Not('sent') }),
     ]);
-    const byState = new Map(states.map((r) => [r.state, Number(r.count)]));
+    const [pending, failed, dead] = [counts?.pending, counts?.failed, counts?.dead].map(Number);
     const byReason = new Map(letters.map((r) => [r.reason, Number(r.count)]));
     const validation = byReason.get('validation') ?? 0;
     const processing = byReason.get('processing') ?? 0;
     const billing = byReason.get('billing') ?? 0;
     return {
-      pending: byState.get('pending') ?? 0,
-      failed: byState.get('failed') ?? 0,
-      dead: byState.get('dead') ?? 0,
-      processed: byState.get('processed') ?? 0,
+      pending,
+      failed,
+      dead,
+      processed: Number(counts?.events) - pending - failed - dead,
       openDeadLetters: { validation, processing, billing, total: validation + processing + billing },
       unsentBillingCommands: unsent,
       oldestUnprocessedAt: backlog.oldest,
@@ -62,7 +67,7 @@ export class NetcoreInboxService {
   /** Events not processed yet (pending or failed) and the oldest one's arrival, from the backlog's partial index. */
   async backlog(): Promise<{ count: number; oldest: Date | null }> {
     const row = await this.db.dataSource
-      .getRepository(NetcoreWebhookEvent)
+      .getRepository(NetcoreInboxWork)
       .createQueryBuilder()
       .select('COUNT(*)', 'count')
       .addSelect('MIN("created_at")', 'oldest')

@@ -3,7 +3,8 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import { NetcoreBillingRelay } from '../billing/netcore-billing-relay';
 import { NetcoreDatabase } from '../database/netcore-database';
-import { NetcoreWebhookEvent, UNPROCESSED_INBOX_ROWS } from '../entities/netcore-webhook-event.entity';
+import { NetcoreInboxWork, UNPROCESSED_INBOX_ROWS } from '../entities/netcore-inbox-work.entity';
+import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
 import { netcoreMessageEventName } from '../events/netcore-message-events';
 import { NetcoreMessageEvent } from '../events/netcore-message.event';
 import { NetcoreWebhooksMetrics } from '../metrics/netcore-webhooks-metrics.service';
@@ -39,11 +40,11 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
   private readonly logger = new Logger('NetcoreWebhooks');
   /** The token of every claim this instance holds. */
   readonly id = randomUUID();
-  readonly inbox: WorkRows<NetcoreWebhookEvent>;
+  readonly inbox: WorkRows<NetcoreInboxWork>;
   private readonly inboxLoop: WorkLoop;
   private readonly outboxLoop: WorkLoop;
   /** Rows ingest stored already claimed by this instance: processed without a claim statement. */
-  private readonly handed: NetcoreWebhookEvent[] = [];
+  private readonly handed: NetcoreInboxWork[] = [];
   /** Inline processing and replays, run outside the loops. */
   private readonly calls = new Set<Promise<unknown>>();
   /** The earliest retry this instance scheduled: the worker wakes for it; later ones are found by the poll. */
@@ -63,10 +64,12 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
     @Optional() private readonly emitter?: EventEmitter2,
   ) {
     this.inbox = new WorkRows(db, {
-      entity: NetcoreWebhookEvent,
+      entity: NetcoreInboxWork,
       unfinished: UNPROCESSED_INBOX_ROWS,
-      done: { state: 'processed', at: 'processedAt' },
+      done: 'delete',
       deadLetterReason: 'processing',
+      payloadOf: (work) => work.event.payload,
+      join: (query) => query.innerJoinAndMapOne('w.event', NetcoreWebhookEvent, 'e', 'e.id = w.id'),
     });
     const paused = (error: unknown) =>
       this.logger.error(`Processing paused by a database error; trying again in ${this.options.recovery.sweepIntervalMs} ms: ${messageOf(error)}`);
@@ -109,13 +112,13 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
   }
 
   /** Rows ingest stored claimed by this instance: the next batches, with no claim to write (the common case). */
-  take(rows: NetcoreWebhookEvent[]): void {
+  take(rows: NetcoreInboxWork[]): void {
     this.handed.push(...this.inbox.holding(rows));
     this.wake();
   }
 
   /** Processes rows this instance claimed itself (inline processing, a replayed dead letter); answers when done. */
-  processClaimed(rows: NetcoreWebhookEvent[], lastAttempt = false): Promise<void> {
+  processClaimed(rows: NetcoreInboxWork[], lastAttempt = false): Promise<void> {
     const call = this.process(rows, lastAttempt).then(
       (commands) => void (commands && this.outboxLoop.wake()),
       (error: unknown) => this.logger.error(`Processing ${rows.length} event(s) failed; the rows are retaken when their claim runs out: ${messageOf(error)}`),
@@ -159,12 +162,12 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
   }
 
   /** Answers how many billing commands the events put in the outbox. */
-  private process(rows: NetcoreWebhookEvent[], lastAttempt = false): Promise<number> {
+  private process(rows: NetcoreInboxWork[], lastAttempt = false): Promise<number> {
     return this.inbox.working(rows, () => this.processHeld(rows, lastAttempt));
   }
 
-  private async processHeld(rows: NetcoreWebhookEvent[], lastAttempt: boolean): Promise<number> {
-    const events = rows.map((r) => NetcoreMessageEvent.fromStored(r.id, JSON.parse(r.payload) as Record<string, unknown>, r.leftOut?.split(',')));
+  private async processHeld(rows: NetcoreInboxWork[], lastAttempt: boolean): Promise<number> {
+    const events = rows.map(({ event: e }) => NetcoreMessageEvent.fromStored(e.id, JSON.parse(e.payload) as Record<string, unknown>, e.leftOut?.split(',')));
     let commands = 0;
     let eachAlone = false;
     try {
@@ -183,7 +186,7 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
         await this.metrics.timeDispatch(async () => {
           if (eachAlone) commands += await this.projections.record([events[i]]);
           // On SQLite the listeners run alone on the connection: their own writes never mix with the module's.
-          await this.db.alone(() => this.emitter!.emitAsync(netcoreMessageEventName(row.status), events[i]));
+          await this.db.alone(() => this.emitter!.emitAsync(netcoreMessageEventName(row.event.status), events[i]));
         });
         processed.push(row.id);
       } catch (error) {
@@ -194,10 +197,10 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
     return commands;
   }
 
-  private async failed(row: NetcoreWebhookEvent, error: unknown, lastAttempt: boolean): Promise<void> {
-    this.metrics.processingFailed(row.status);
+  private async failed(row: NetcoreInboxWork, error: unknown, lastAttempt: boolean): Promise<void> {
+    this.metrics.processingFailed(row.event.status);
     const outcome = await this.inbox.fail(this.id, row.id, error, this.options.retry, lastAttempt);
-    const event = `event ${row.id} (message.${row.status})`;
+    const event = `event ${row.id} (message.${row.event.status})`;
     if (outcome.state === 'failed') {
       this.onRetry(outcome.nextAttemptAt);
       this.logger.warn(`Listener failed for ${event}, attempt ${outcome.attempts}; retry at ${outcome.nextAttemptAt.toISOString()}: ${messageOf(error)}`);

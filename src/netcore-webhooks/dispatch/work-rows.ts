@@ -1,16 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { In, type EntityManager, type ObjectLiteral } from 'typeorm';
+import { In, type EntityManager, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
 import { chunks, NetcoreDatabase, upsert } from '../database/netcore-database';
 import { NetcoreDeadLetter, type NetcoreDeadLetterReason } from '../entities/netcore-dead-letter.entity';
 import type { WorkRowColumns } from '../entities/work-row-columns';
 import type { NetcoreRetryOptions } from '../netcore-webhooks-options.interface';
 import { retryDelayMs } from './retry-delay';
 
-/** A row of a queue table: the inbox or the billing outbox. */
+/** A row of a queue table: the inbox's work or the billing outbox. */
 export interface WorkRow extends WorkRowColumns, ObjectLiteral {
   id: string;
   state: string;
-  payload: string;
 }
 
 /** What became of a row whose work threw. */
@@ -20,12 +19,16 @@ export type FailureOutcome =
   /** The claim had run out and another worker took the row over; it records the outcome instead. */
   | { state: 'lost' };
 
-export interface WorkRowsConfig<T> {
+export interface WorkRowsConfig<T extends ObjectLiteral> {
   entity: new () => T;
   /** The partial index's WHERE for rows still to do, written as the index writes it. */
   unfinished: string;
-  /** State and timestamp column of a row done. */
-  done: { state: string; at: keyof T & string };
+  /** A row done: deleted (the inbox's work), or given this state and timestamp column (the outbox, kept as its log). */
+  done: 'delete' | { state: string; at: keyof T & string };
+  /** The row's payload, for its dead letter. */
+  payloadOf(row: T): string;
+  /** Adds what the work needs to the rows a claim reads (the inbox joins each row's event). */
+  join?(query: SelectQueryBuilder<T>): SelectQueryBuilder<T>;
   /** Reason of the dead letter a row gets when it is out of attempts. */
   deadLetterReason: NetcoreDeadLetterReason;
   /** Extra condition for a row to be due (SQL over the alias `w`), built on first use (entity metadata is ready then). */
@@ -55,25 +58,37 @@ export class WorkRows<T extends WorkRow> {
     private readonly config: WorkRowsConfig<T>,
   ) {}
 
-  find(id: string): Promise<T | null> {
-    return this.db.dataSource.getRepository(this.config.entity).findOneBy({ id } as never);
+  /** Whether the row is done, and the last error of its last attempt when not. */
+  async outcome(id: string): Promise<{ done: boolean; lastError: string | null }> {
+    const row = await this.db.dataSource.getRepository(this.config.entity).findOneBy({ id } as never);
+    const { done } = this.config;
+    return { done: done === 'delete' ? !row : row?.state === done.state, lastError: row?.lastError ?? null };
+  }
+
+  private select(manager: EntityManager): SelectQueryBuilder<T> {
+    const query = manager.getRepository(this.config.entity).createQueryBuilder('w');
+    return this.config.join ? this.config.join(query) : query;
+  }
+
+  /** FOR UPDATE on PostgreSQL, of the work rows only (not of a joined row, which stays unlocked). */
+  private lock(query: SelectQueryBuilder<T>, skipLocked: boolean): SelectQueryBuilder<T> {
+    if (!this.db.postgres) return query;
+    query.setLock('pessimistic_write', undefined, ['w']);
+    return skipLocked ? query.setOnLocked('skip_locked') : query;
   }
 
   /** Claims up to `limit` due rows, oldest first. */
   claimDue(worker: string, limit: number, leaseMs: number): Promise<T[]> {
     return this.db.write(async (manager) => {
       const now = Date.now();
-      const query = manager
-        .getRepository(this.config.entity)
-        .createQueryBuilder('w')
+      const query = this.select(manager)
         .where(this.config.unfinished)
         .andWhere('COALESCE(w.nextAttemptAt, 0) <= :now AND COALESCE(w.lockedUntil, 0) <= :now', { now: BigInt(now) })
         .orderBy('w.createdAt')
         .limit(limit);
       if (this.config.due) query.andWhere((this.due ??= this.config.due()));
-      if (this.db.postgres) query.setLock('pessimistic_write').setOnLocked('skip_locked');
       // A row of ours whose claim ran out while we still work on it (a slow listener) is not taken twice.
-      const rows = (await query.getMany()).filter((row) => !this.held.has(row.id));
+      const rows = (await this.lock(query, true).getMany()).filter((row) => !this.held.has(row.id));
       await this.hold(manager, worker, rows, now + leaseMs);
       return rows;
     });
@@ -82,9 +97,8 @@ export class WorkRows<T extends WorkRow> {
   /** Claims a dead row for one more attempt (a replayed dead letter); null when it is not dead. */
   claimDead(worker: string, id: string, leaseMs: number): Promise<T | null> {
     return this.db.write(async (manager) => {
-      const query = manager.getRepository(this.config.entity).createQueryBuilder('w').where('w.id = :id', { id }).andWhere(`w.state = 'dead'`);
-      if (this.db.postgres) query.setLock('pessimistic_write');
-      const row = await query.getOne();
+      const query = this.select(manager).where('w.id = :id', { id }).andWhere(`w.state = 'dead'`);
+      const row = await this.lock(query, false).getOne();
       if (!row) return null;
       await manager.update(this.config.entity, { id } as never, { state: 'pending', lastError: null } as never);
       await this.hold(manager, worker, [row], Date.now() + leaseMs);
@@ -134,9 +148,13 @@ export class WorkRows<T extends WorkRow> {
   /** Records rows as done, each only while `worker`'s claim still holds. */
   async complete(worker: string, ids: readonly string[]): Promise<void> {
     if (!ids.length) return;
-    const done = { state: this.config.done.state, [this.config.done.at]: new Date(), lastError: null, nextAttemptAt: null, lockedUntil: null, claimedBy: null };
+    const { done: how, entity } = this.config;
+    const done = how === 'delete' ? null : { state: how.state, [how.at]: new Date(), lastError: null, nextAttemptAt: null, lockedUntil: null, claimedBy: null };
     await this.db.write(async (manager) => {
-      for (const chunk of chunks(ids)) await manager.update(this.config.entity, { id: In(chunk), claimedBy: worker } as never, done as never);
+      for (const chunk of chunks(ids)) {
+        const mine = { id: In(chunk), claimedBy: worker } as never;
+        await (done ? manager.update(entity, mine, done as never) : manager.delete(entity, mine));
+      }
     });
   }
 
@@ -145,9 +163,8 @@ export class WorkRows<T extends WorkRow> {
     const lastError = String((error as Error)?.stack ?? (error as Error)?.message ?? error).slice(0, ERROR_LIMIT);
     const reason = String((error as Error)?.message ?? error).slice(0, ERROR_LIMIT);
     return this.db.write(async (manager): Promise<FailureOutcome> => {
-      const query = manager.getRepository(this.config.entity).createQueryBuilder('w').where('w.id = :id AND w.claimedBy = :worker', { id, worker });
-      if (this.db.postgres) query.setLock('pessimistic_write');
-      const row = await query.getOne();
+      const query = this.select(manager).where('w.id = :id AND w.claimedBy = :worker', { id, worker });
+      const row = await this.lock(query, false).getOne();
       if (!row) return { state: 'lost' };
       const attempts = row.attempts + 1;
       const dead = lastAttempt || attempts >= retry.maxAttempts;
@@ -172,7 +189,7 @@ export class WorkRows<T extends WorkRow> {
       fingerprint: deadLetterFingerprint(kind, row.id),
       reason: kind,
       errors: JSON.stringify([reason]),
-      payload: row.payload,
+      payload: this.config.payloadOf(row),
       eventId: row.id,
       state: 'open',
       occurrences: 1,

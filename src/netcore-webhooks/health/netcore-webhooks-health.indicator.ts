@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
-import { NetcoreWebhookEvent, UNPROCESSED_INBOX_ROWS } from '../entities/netcore-webhook-event.entity';
+import { NetcoreInboxWork, UNPROCESSED_INBOX_ROWS } from '../entities/netcore-inbox-work.entity';
 
 export interface NetcoreWebhooksHealthOptions {
   /**
@@ -58,7 +58,7 @@ export class NetcoreWebhooksHealthIndicator {
     try {
       [backlog, deadLetters] = await withTimeout(
         Promise.all([
-          this.dataSource.getRepository(NetcoreWebhookEvent).createQueryBuilder().where(UNPROCESSED_INBOX_ROWS).getCount(),
+          this.dataSource.getRepository(NetcoreInboxWork).createQueryBuilder().where(UNPROCESSED_INBOX_ROWS).getCount(),
           this.dataSource.getRepository(NetcoreDeadLetter).countBy({ state: 'open' }),
         ]),
         timeoutMs,

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { NetcoreDatabase, upsert } from '../database/netcore-database';
 import { compareKeys } from '../database/upsert-rounds';
 import { NetcoreDeadLetter } from '../entities/netcore-dead-letter.entity';
+import { NetcoreInboxWork } from '../entities/netcore-inbox-work.entity';
 import { NetcoreWebhookEvent } from '../entities/netcore-webhook-event.entity';
 import type { InboxWrite, InboxWriteResult, PendingInboxRow } from './inbox-write';
 
@@ -20,7 +21,7 @@ interface KeyOwner {
  *
  * A new key is inserted; a key already stored only has its duplicate counter raised. RETURNING "id" answers
  * the inserted rows' own ids and, for keys already stored, the stored row's id, which is never one of the ids
- * just proposed: so the statement alone tells which rows it inserted.
+ * just proposed: so the statement alone tells which rows it inserted. Each inserted event gets its work row.
  */
 export async function flushInbox(db: NetcoreDatabase, manager: EntityManager, writes: InboxWrite[]): Promise<InboxWriteResult[]> {
   const owners = new Map<string, KeyOwner>();
@@ -41,13 +42,29 @@ export async function flushInbox(db: NetcoreDatabase, manager: EntityManager, wr
     ordered.map((o) => o.pending.row),
     `("idempotency_key") DO UPDATE SET "duplicates" = ${inbox}."duplicates" + EXCLUDED."duplicates" + 1 RETURNING "id"`,
   );
-  await storeDeadLetters(db, manager, writes);
-
   const inserted = new Set(returned.map((r) => String(r.id)));
   const results: InboxWriteResult[] = writes.map(() => []);
   for (const owner of owners.values()) {
-    if (inserted.has(owner.pending.row.id)) results[owner.write].push(owner.pending.row);
+    const event = owner.pending.row;
+    if (!inserted.has(event.id)) continue;
+    const claim = writes[owner.write].claim;
+    results[owner.write].push(
+      Object.assign(new NetcoreInboxWork(), {
+        id: event.id,
+        state: 'pending',
+        attempts: 0,
+        lastError: null,
+        nextAttemptAt: null,
+        lockedUntil: claim?.lockedUntil ?? null,
+        claimedBy: claim?.claimedBy ?? null,
+        createdAt: event.createdAt,
+        event,
+      } satisfies NetcoreInboxWork),
+    );
   }
+  const work = results.flat();
+  await upsert(manager, NetcoreInboxWork, work, '("id") DO NOTHING');
+  await storeDeadLetters(db, manager, writes);
   return results;
 }
 

@@ -58,15 +58,8 @@ export class NetcoreIngestService {
         receivedAt: new Date(result.receivedAtMs),
         payload,
         leftOut: result.ignoredFields.length ? result.ignoredFields.join(',') : null,
-        state: 'pending',
-        attempts: 0,
         duplicates: 0,
-        lastError: null,
-        nextAttemptAt: null,
-        lockedUntil: null,
-        claimedBy: null,
         createdAt: now,
-        processedAt: null,
       } satisfies NetcoreWebhookEvent);
       byKey.set(key, { row, repeats: 0 });
     }
@@ -76,14 +69,11 @@ export class NetcoreIngestService {
     const pending = [...byKey.values()];
     const inline = this.options.processing === 'inline';
     const handOver = !inline && pending.length > 0 && this.worker.mayTake(pending.length);
-    if (inline || handOver) {
-      const lockedUntil = new Date(started + this.options.recovery.leaseMs);
-      for (const p of pending) Object.assign(p.row, { claimedBy: this.worker.id, lockedUntil });
-    }
+    const claim = inline || handOver ? { claimedBy: this.worker.id, lockedUntil: new Date(started + this.options.recovery.leaseMs) } : undefined;
     const rejected = [...rejectedByFingerprint.values()];
     let stored: InboxWriteResult;
     try {
-      stored = await this.inbox.write({ rows: pending, deadLetters: rejected });
+      stored = await this.inbox.write({ rows: pending, deadLetters: rejected, claim });
     } catch (error) {
       if (isDataError(error)) {
         // A value validation let through but the database refuses: a retry would fail forever, so it is a 400.
@@ -105,12 +95,12 @@ export class NetcoreIngestService {
     for (const dead of rejected) {
       this.logger.warn(`Rejected item (stored as dead letter ${dead.id}): ${dead.errors} payload=${truncateForLog(dead.payload)}`);
     }
-    for (const row of stored) {
-      if (!row.leftOut) continue;
-      const fields = row.leftOut.split(',');
-      this.metrics.fieldsLeftOutOf(row.status, fields);
+    for (const { event } of stored) {
+      if (!event.leftOut) continue;
+      const fields = event.leftOut.split(',');
+      this.metrics.fieldsLeftOutOf(event.status, fields);
       this.logger.warn(
-        `Accepted an item without its invalid ${fields.join(', ')} (a failure or delivery counts whatever else it carries; pricing left out cannot charge): payload=${truncateForLog(row.payload)}`,
+        `Accepted an item without its invalid ${fields.join(', ')} (a failure or delivery counts whatever else it carries; pricing left out cannot charge): payload=${truncateForLog(event.payload)}`,
       );
     }
     if (inline) await this.worker.processClaimed(stored);
