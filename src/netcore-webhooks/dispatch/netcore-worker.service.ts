@@ -90,7 +90,11 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
     const { leaseMs } = this.options.recovery;
     this.heartbeat = setInterval(() => void this.renewClaims(), Math.max(1, Math.floor(leaseMs / 3)));
     this.heartbeat.unref();
-    this.poll = setInterval(() => this.wake(true), this.options.recovery.sweepIntervalMs);
+    this.poll = setInterval(() => {
+      this.inbox.rewind();
+      this.relay.commands.rewind();
+      this.wake(true);
+    }, this.options.recovery.sweepIntervalMs);
     this.poll.unref();
     this.wake(true);
   }

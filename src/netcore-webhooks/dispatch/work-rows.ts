@@ -52,6 +52,12 @@ export class WorkRows<T extends WorkRow> {
   private due?: string;
   /** Rows this instance is working on now: the heartbeat renews exactly these. */
   private readonly held = new Set<string>();
+  /**
+   * Where this sweep's claims have reached: the next one starts there instead of reading again, and skipping, the
+   * rows the earlier ones still hold (thousands in a backlog). A row falling due behind it (a retry, a lease run
+   * out) is found once a claim comes back short, or after `rewind()`.
+   */
+  private sweptTo?: number;
 
   constructor(
     private readonly db: NetcoreDatabase,
@@ -87,11 +93,19 @@ export class WorkRows<T extends WorkRow> {
         .orderBy('w.createdAt')
         .limit(limit);
       if (this.config.due) query.andWhere((this.due ??= this.config.due()));
+      if (this.sweptTo !== undefined) query.andWhere('w.createdAt >= :sweptTo', { sweptTo: BigInt(this.sweptTo) });
+      const found = await this.lock(query, true).getMany();
+      this.sweptTo = found.length < limit ? undefined : Math.max(this.sweptTo ?? 0, found[found.length - 1].createdAt.getTime());
       // A row of ours whose claim ran out while we still work on it (a slow listener) is not taken twice.
-      const rows = (await this.lock(query, true).getMany()).filter((row) => !this.held.has(row.id));
+      const rows = found.filter((row) => !this.held.has(row.id));
       await this.hold(manager, worker, rows, now + leaseMs);
       return rows;
     });
+  }
+
+  /** The next claim starts from the oldest due row again (the periodic poll: retries due behind the sweep). */
+  rewind(): void {
+    this.sweptTo = undefined;
   }
 
   /** Claims a dead row for one more attempt (a replayed dead letter); null when it is not dead. */
