@@ -109,6 +109,23 @@ describe.each(DATABASES)('billing with the default ledger (%s)', (kind) => {
     });
   });
 
+  it("moves an entry's updatedAt when the entry changes, not for events that leave it as it was", async () => {
+    const [sent, delivered, read, failed] = lifecycle(['sent', 'delivered', 'read', 'failed']);
+    await deliverOneByOne(t, [sent]);
+    const charged = (await billing().findOne(sent.ncmessage_id))!.updatedAt;
+    await deliverOneByOne(t, [delivered, read, failed]);
+    expect(await billing().findOne(sent.ncmessage_id)).toMatchObject({ state: 'charged', updatedAt: charged });
+
+    const [other, otherFailed] = lifecycle(['sent', 'failed']);
+    await deliverOneByOne(t, [other]);
+    const before = (await billing().findOne(other.ncmessage_id))!.updatedAt;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await deliverOneByOne(t, [otherFailed]);
+    const voided = (await billing().findOne(other.ncmessage_id))!;
+    expect(voided.state).toBe('voided');
+    expect(voided.updatedAt.getTime()).toBeGreaterThan(before.getTime());
+  });
+
   it('restores a voided charge when delivered arrives after the failure', async () => {
     const items = lifecycle(['sent', 'failed', 'delivered']);
     await deliverOneByOne(t, items.slice(0, 2));

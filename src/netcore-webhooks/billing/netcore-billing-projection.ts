@@ -12,10 +12,7 @@ import { billingFacts, commandsDue, COMMAND_SEQ, decideBilling, type BillingDeci
 import { NetcoreBillingSink } from './netcore-billing-sink.interface';
 import { TypeOrmBillingSink } from './typeorm-billing.sink';
 
-/** A message's ledger row is rewritten from its facts. */
-const LEDGER_UPSERT =
-  '("ncmessage_id") DO UPDATE SET ' +
-  ['category', 'pricing_model', 'pricing_type', 'charged_at', 'state', 'voided_at', 'void_reason', 'updated_at'].map((c) => `"${c}" = EXCLUDED."${c}"`).join(', ');
+const LEDGER_COLUMNS = ['category', 'pricing_model', 'pricing_type', 'charged_at', 'state', 'voided_at', 'void_reason'];
 
 const instant = (v: unknown) => (v == null ? null : new Date(Number(v)));
 
@@ -58,6 +55,7 @@ function commandPayload(kind: NetcoreBillingCommandKind, state: NetcoreBillingSt
 export class NetcoreBillingProjection {
   private readonly ledger: boolean;
   private clause?: string;
+  private ledgerClause?: string;
 
   constructor(
     private readonly db: NetcoreDatabase,
@@ -101,7 +99,7 @@ export class NetcoreBillingProjection {
         },
       ];
     });
-    await upsert(manager, NetcoreBillingRecord, rows, LEDGER_UPSERT);
+    await upsert(manager, NetcoreBillingRecord, rows, this.ledgerUpsertClause());
   }
 
   private async enqueue(manager: EntityManager, states: NetcoreBillingState[]): Promise<number> {
@@ -126,11 +124,25 @@ export class NetcoreBillingProjection {
     return commands.length;
   }
 
+  /**
+   * A message's ledger row is rewritten from its facts, only when that changes it: most events of a charged
+   * message (its delivery, its read) leave the decision as it was, and rewriting the row unchanged is a new row
+   * version and new index entries for nothing. `updated_at` is thus when the entry last changed.
+   */
+  private ledgerUpsertClause(): string {
+    if (this.ledgerClause) return this.ledgerClause;
+    const t = this.db.table(NetcoreBillingRecord);
+    const set = [...LEDGER_COLUMNS, 'updated_at'].map((c) => `"${c}" = EXCLUDED."${c}"`).join(', ');
+    const row = (prefix: string) => `(${LEDGER_COLUMNS.map((c) => `${prefix}."${c}"`).join(', ')})`;
+    return (this.ledgerClause = `("ncmessage_id") DO UPDATE SET ${set} WHERE ${row(t)} IS DISTINCT FROM ${row('EXCLUDED')}`);
+  }
+
   /** The earliest billable event's pricing wins, so the facts are the same whatever order events came in. */
   private upsertClause(): string {
     if (this.clause) return this.clause;
     const t = this.db.table(NetcoreBillingState);
-    const earliestBillable = `EXCLUDED."billable_at" IS NOT NULL AND (${t}."billable_at" IS NULL OR EXCLUDED."billable_at" < ${t}."billable_at")`;
+    const earlier = (c: string) => `EXCLUDED."${c}" IS NOT NULL AND (${t}."${c}" IS NULL OR EXCLUDED."${c}" < ${t}."${c}")`;
+    const earliestBillable = earlier('billable_at');
     const pricing = (c: string) => `"${c}" = CASE WHEN ${earliestBillable} THEN EXCLUDED."${c}" ELSE ${t}."${c}" END`;
     const set = [
       pricing('category'),
@@ -142,7 +154,10 @@ export class NetcoreBillingProjection {
       commutativeSet.earliest(t, 'delivered_at'),
       `"updated_at" = EXCLUDED."updated_at"`,
     ];
+    // Only an earlier fact changes the row. An event adding none (a read after the delivery) leaves it and its
+    // decision as they were: not rewritten, not returned, so its ledger entry or commands are not redone either.
+    const changes = ['billable_at', 'failed_at', 'delivered_at'].map((c) => `(${earlier(c)})`).join(' OR ');
     const returning = ['ncmessage_id', 'billable_at', 'category', 'pricing_model', 'pricing_type', 'failed_at', 'failure_reason', 'delivered_at', 'commanded'];
-    return (this.clause = `("ncmessage_id") DO UPDATE SET ${set.join(', ')} RETURNING ${returning.map((c) => `"${c}"`).join(', ')}`);
+    return (this.clause = `("ncmessage_id") DO UPDATE SET ${set.join(', ')} WHERE ${changes} RETURNING ${returning.map((c) => `"${c}"`).join(', ')}`);
   }
 }

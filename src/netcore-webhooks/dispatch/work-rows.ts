@@ -71,18 +71,6 @@ export class WorkRows<T extends WorkRow> {
     return { done: done === 'delete' ? !row : row?.state === done.state, lastError: row?.lastError ?? null };
   }
 
-  private select(manager: EntityManager): SelectQueryBuilder<T> {
-    const query = manager.getRepository(this.config.entity).createQueryBuilder('w');
-    return this.config.join ? this.config.join(query) : query;
-  }
-
-  /** FOR UPDATE on PostgreSQL, of the work rows only (not of a joined row, which stays unlocked). */
-  private lock(query: SelectQueryBuilder<T>, skipLocked: boolean): SelectQueryBuilder<T> {
-    if (!this.db.postgres) return query;
-    query.setLock('pessimistic_write', undefined, ['w']);
-    return skipLocked ? query.setOnLocked('skip_locked') : query;
-  }
-
   /** Claims up to `limit` due rows, oldest first. */
   claimDue(worker: string, limit: number, leaseMs: number): Promise<T[]> {
     return this.db.write(async (manager) => {
@@ -189,6 +177,18 @@ export class WorkRows<T extends WorkRow> {
       await this.deadLetter(manager, row, reason);
       return { state: 'dead', attempts };
     });
+  }
+
+  private select(manager: EntityManager): SelectQueryBuilder<T> {
+    const query = manager.getRepository(this.config.entity).createQueryBuilder('w');
+    return this.config.join ? this.config.join(query) : query;
+  }
+
+  /** FOR UPDATE on PostgreSQL, of the work rows only (not of a joined row, which stays unlocked). */
+  private lock(query: SelectQueryBuilder<T>, skipLocked: boolean): SelectQueryBuilder<T> {
+    if (!this.db.postgres) return query;
+    query.setLock('pessimistic_write', undefined, ['w']);
+    return skipLocked ? query.setOnLocked('skip_locked') : query;
   }
 
   private async hold(manager: EntityManager, worker: string, rows: readonly T[], lockedUntil: number): Promise<void> {
