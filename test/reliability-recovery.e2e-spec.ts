@@ -86,6 +86,34 @@ describe.each(DATABASES)('recovery (%s)', (kind: DatabaseKind) => {
     expect((await tables(t.app).effects.findBy({ eventId: In([expired.id, live.id]) })).map((e) => e.deliveries)).toEqual([1, 1]);
   });
 
+  it('retries an event that falls due behind a sweep of full batches without waiting for the sweep to end', async () => {
+    // Small batches make a long sweep; no poll fires within the test, so only the retry's own timer can send the
+    // next claim back to the oldest rows.
+    const logger = new CapturingLogger();
+    const t = await boot({ retry: { maxAttempts: 2, baseDelayMs: 100, maxDelayMs: 100 }, recovery: { batchSize: 5, sweepIntervalMs: 60_000 } }, logger);
+    await t.settle();
+    const faults = t.app.get(FaultPlan);
+    const first = inboxRow(buildDeliveryStatus({ status: 'delivered' }));
+    first.event.createdAt = first.work.createdAt = new Date(Date.now() - 60_000);
+    const backlog = Array.from({ length: 3000 }, () => inboxRow(buildDeliveryStatus({ status: 'delivered' })));
+    await insertInboxRows(t.app.get(DataSource), [first, ...backlog]);
+    faults.alwaysFailFor.add(first.ncmessageId);
+    // How much of the backlog the listeners had received when the retry came.
+    let receivedAtRetry = -1;
+    const apply = faults.apply.bind(faults);
+    jest.spyOn(faults, 'apply').mockImplementation((event) => {
+      if (event.ncmessageId === first.ncmessageId && faults.callsFor.get(first.ncmessageId) === 1) receivedAtRetry = received(t).length;
+      return apply(event);
+    });
+    await postSigned(t.app, buildWebhookPayload(buildDeliveryStatus())).expect(200); // wakes the worker
+
+    await waitFor('the event to die after its retry', async () => (await stats(t)).dead === 1);
+    expect(receivedAtRetry).toBeGreaterThan(0);
+    expect(receivedAtRetry).toBeLessThan(backlog.length);
+    await t.settle();
+    expect(await stats(t)).toMatchObject({ pending: 0, failed: 0, dead: 1, processed: backlog.length + 1 });
+  });
+
   it('records the failures of several events failing at once: one attempt each, exactly maxAttempts calls, one dead letter each', async () => {
     const logger = new CapturingLogger();
     const maxAttempts = 3;

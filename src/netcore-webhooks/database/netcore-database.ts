@@ -84,7 +84,8 @@ export async function sql(manager: EntityManager, text: string, parameters: unkn
 }
 
 /**
- * INSERT ... ON CONFLICT `clause` (which may end in RETURNING), the same syntax on both databases. The clause
+ * INSERT ... ON CONFLICT `clause` (which may end in RETURNING), the same syntax on both databases; a plain
+ * INSERT without a clause. The clause
  * is ours because TypeORM's `orUpdate` only writes `column = EXCLUDED.column` and our upserts need commutative
  * expressions. The INSERT is built from TypeORM's metadata (names, transformers, the driver's conversions)
  * rather than by its InsertQueryBuilder, whose parameter handling grows with the square of the values: it was
@@ -95,7 +96,7 @@ export async function upsert<T extends ObjectLiteral>(
   manager: EntityManager,
   entity: new () => T,
   rows: readonly Partial<T>[],
-  clause: string,
+  clause?: string,
 ): Promise<ObjectLiteral[]> {
   if (!rows.length) return [];
   const { driver } = manager.connection;
@@ -121,7 +122,7 @@ export async function upsert<T extends ObjectLiteral>(
       const tuple = `(${columns.map(() => '?').join(', ')})`;
       text = `INSERT INTO ${table} (${names}) VALUES ${chunk.map(() => tuple).join(', ')}`;
     }
-    returned.push(...(await sql(manager, `${text} ON CONFLICT ${clause}`, parameters)));
+    returned.push(...(await sql(manager, clause ? `${text} ON CONFLICT ${clause}` : text, parameters)));
   }
   return returned;
 }

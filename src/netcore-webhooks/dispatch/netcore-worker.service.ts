@@ -90,11 +90,7 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
     const { leaseMs } = this.options.recovery;
     this.heartbeat = setInterval(() => void this.renewClaims(), Math.max(1, Math.floor(leaseMs / 3)));
     this.heartbeat.unref();
-    this.poll = setInterval(() => {
-      this.inbox.rewind();
-      this.relay.commands.rewind();
-      this.wake(true);
-    }, this.options.recovery.sweepIntervalMs);
+    this.poll = setInterval(() => this.wakeForDueRows(), this.options.recovery.sweepIntervalMs);
     this.poll.unref();
     this.wake(true);
   }
@@ -222,10 +218,17 @@ export class NetcoreWorker implements OnModuleInit, OnApplicationBootstrap, Befo
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
       this.nextRetryAt = Infinity;
-      this.wake(true);
+      this.wakeForDueRows();
     }, Math.max(0, at.getTime() - Date.now()));
     this.retryTimer.unref();
   };
+
+  /** Wakes both loops with their next claims starting from the oldest due row (a retry may be due behind a sweep). */
+  private wakeForDueRows(): void {
+    this.inbox.rewind();
+    this.relay.commands.rewind();
+    this.wake(true);
+  }
 
   private async renewClaims(): Promise<void> {
     const { leaseMs } = this.options.recovery;

@@ -37,6 +37,9 @@ export class WorkLoop {
       for (;;) {
         this.wanted = false;
         if (!(await this.step(more)) && !this.wanted) return;
+        // On SQLite a step never waits for I/O, so without this a backlog would hold timers (retries, the poll, the
+        // heartbeat) and incoming requests until it is drained.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (error) {
       this.failed(error);

@@ -54,10 +54,12 @@ export class WorkRows<T extends WorkRow> {
   private readonly held = new Set<string>();
   /**
    * Where this sweep's claims have reached: the next one starts there instead of reading again, and skipping, the
-   * rows the earlier ones still hold (thousands in a backlog). A row falling due behind it (a retry, a lease run
-   * out) is found once a claim comes back short, or after `rewind()`.
+   * rows the earlier ones still hold (thousands in a backlog). A row due behind it (a retry, a lease run out, a
+   * row another instance committed late) is found once a claim comes back short, or after `rewind()`.
    */
   private sweptTo?: number;
+  /** Counts rewinds, so a claim begun before one does not move the cursor forward again. */
+  private rewinds = 0;
 
   constructor(
     private readonly db: NetcoreDatabase,
@@ -81,9 +83,13 @@ export class WorkRows<T extends WorkRow> {
         .orderBy('w.createdAt')
         .limit(limit);
       if (this.config.due) query.andWhere((this.due ??= this.config.due()));
-      if (this.sweptTo !== undefined) query.andWhere('w.createdAt >= :sweptTo', { sweptTo: BigInt(this.sweptTo) });
+      const [from, rewinds] = [this.sweptTo, this.rewinds];
+      if (from !== undefined) query.andWhere('w.createdAt >= :from', { from: BigInt(from) });
       const found = await this.lock(query, true).getMany();
-      this.sweptTo = found.length < limit ? undefined : Math.max(this.sweptTo ?? 0, found[found.length - 1].createdAt.getTime());
+      if (rewinds === this.rewinds) {
+        const last = found.at(-1)?.createdAt.getTime();
+        this.sweptTo = found.length < limit || last === undefined ? undefined : Math.max(this.sweptTo ?? 0, last);
+      }
       // A row of ours whose claim ran out while we still work on it (a slow listener) is not taken twice.
       const rows = found.filter((row) => !this.held.has(row.id));
       await this.hold(manager, worker, rows, now + leaseMs);
@@ -94,6 +100,7 @@ export class WorkRows<T extends WorkRow> {
   /** The next claim starts from the oldest due row again (the periodic poll: retries due behind the sweep). */
   rewind(): void {
     this.sweptTo = undefined;
+    this.rewinds++;
   }
 
   /** Claims a dead row for one more attempt (a replayed dead letter); null when it is not dead. */

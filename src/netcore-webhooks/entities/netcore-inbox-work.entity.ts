@@ -23,6 +23,6 @@ export class NetcoreInboxWork extends WorkRowColumns {
   @Column({ type: 'varchar', length: 16, default: 'pending' })
   state!: NetcoreInboxWorkState;
 
-  /** The event itself, joined by claims (not a column). */
+  /** The event itself (not a column): loaded by the worker's claims, not by a plain find. */
   event!: NetcoreWebhookEvent;
 }

@@ -1,7 +1,7 @@
 import { Column } from 'typeorm';
 import { epochMs } from './epoch-ms.transformer';
 
-/** The columns of a queue table (the inbox, the billing outbox) that claims, retries and outcomes use. */
+/** The columns of a queue table (the inbox's work, the billing outbox) that claims, retries and outcomes use. */
 export abstract class WorkRowColumns {
   @Column({ type: 'integer', default: 0 })
   attempts!: number;

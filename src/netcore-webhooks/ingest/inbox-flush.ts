@@ -63,7 +63,7 @@ export async function flushInbox(db: NetcoreDatabase, manager: EntityManager, wr
     );
   }
   const work = results.flat();
-  await upsert(manager, NetcoreInboxWork, work, '("id") DO NOTHING');
+  await upsert(manager, NetcoreInboxWork, work);
   await storeDeadLetters(db, manager, writes);
   return results;
 }

@@ -11,7 +11,9 @@ export async function moveWorkOut(queryRunner: QueryRunner): Promise<void> {
 
 /** Down, once the events have their work columns back (all `pending`): the work rows' state, and `processed` for the rest. */
 export async function moveWorkBack(queryRunner: QueryRunner): Promise<void> {
-  await queryRunner.query(`UPDATE "netcore_webhook_events" SET "state" = 'processed' WHERE "id" NOT IN (SELECT "id" FROM "netcore_inbox_work")`);
+  await queryRunner.query(
+    `UPDATE "netcore_webhook_events" SET "state" = 'processed' WHERE NOT EXISTS (SELECT 1 FROM "netcore_inbox_work" w WHERE w."id" = "netcore_webhook_events"."id")`,
+  );
   await queryRunner.query(
     `UPDATE "netcore_webhook_events" SET ("state", "attempts", "last_error", "next_attempt_at", "locked_until", "claimed_by") = ` +
       `(SELECT w."state", w."attempts", w."last_error", w."next_attempt_at", w."locked_until", w."claimed_by" FROM "netcore_inbox_work" w WHERE w."id" = "netcore_webhook_events"."id") ` +

@@ -9,11 +9,12 @@ export class InboxWorkPostgres1796700000000 implements MigrationInterface {
   name = 'InboxWorkPostgres1796700000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    // First, so no instance of the previous version stores an event between the copy and the dropped columns.
+    await queryRunner.query(`DROP INDEX "idx_netcore_webhook_events_backlog"`);
     // Room on each page for a claim or a heartbeat to rewrite its row in place (a HOT update: no index entries).
     await queryRunner.query(`CREATE TABLE "netcore_inbox_work" ("attempts" integer NOT NULL DEFAULT '0', "last_error" text, "next_attempt_at" bigint, "locked_until" bigint, "claimed_by" character varying(36), "created_at" bigint NOT NULL, "id" character varying(36) NOT NULL, "state" character varying(16) NOT NULL DEFAULT 'pending', CONSTRAINT "PK_7a8746a483d0e70e7516291cfd0" PRIMARY KEY ("id")) WITH (fillfactor = 50)`);
     await queryRunner.query(`CREATE INDEX "idx_netcore_inbox_work_due" ON "netcore_inbox_work"  ("created_at") WHERE "state" IN ('pending', 'failed')`);
     await moveWorkOut(queryRunner);
-    await queryRunner.query(`DROP INDEX "idx_netcore_webhook_events_backlog"`);
     await queryRunner.query(`ALTER TABLE "netcore_webhook_events" DROP COLUMN "state"`);
     await queryRunner.query(`ALTER TABLE "netcore_webhook_events" DROP COLUMN "attempts"`);
     await queryRunner.query(`ALTER TABLE "netcore_webhook_events" DROP COLUMN "last_error"`);
