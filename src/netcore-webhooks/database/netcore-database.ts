@@ -84,12 +84,11 @@ export async function sql(manager: EntityManager, text: string, parameters: unkn
 }
 
 /**
- * INSERT ... ON CONFLICT `clause` (which may end in RETURNING), the same syntax on both databases; a plain
- * INSERT without a clause. The clause
- * is ours because TypeORM's `orUpdate` only writes `column = EXCLUDED.column` and our upserts need commutative
- * expressions. The INSERT is built from TypeORM's metadata (names, transformers, the driver's conversions)
- * rather than by its InsertQueryBuilder, whose parameter handling grows with the square of the values: it was
- * half of the CPU of processing a backlog. Every value is bound, so the text and its prepared statement repeat;
+ * INSERT ... ON CONFLICT `clause` (which may end in RETURNING), the same syntax on both databases, or a plain
+ * INSERT without a clause. The clause is ours because TypeORM's `orUpdate` only writes `column = EXCLUDED.column`
+ * and our upserts need commutative expressions. The INSERT is built from TypeORM's metadata (names, transformers,
+ * the driver's conversions) rather than by its InsertQueryBuilder, whose parameter handling grows with the square
+ * of the values: it was half of the CPU of processing a backlog. Every value is bound, so the text and its prepared statement repeat;
  * PostgreSQL gets one array per column (`unnest`) instead of thousands of parameters.
  */
 export async function upsert<T extends ObjectLiteral>(

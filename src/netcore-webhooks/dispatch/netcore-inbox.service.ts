@@ -26,7 +26,7 @@ export class NetcoreInboxService {
 
   async stats(): Promise<NetcoreInboxStats> {
     const inState = (state: NetcoreInboxWorkState) => (sub: SelectQueryBuilder<NetcoreInboxWork>) =>
-      sub.select('COUNT(*)').from(NetcoreInboxWork, 'w').where('w.state = :' + state, { [state]: state });
+      sub.select('COUNT(*)').from(NetcoreInboxWork, 'w').where(`w.state = '${state}'`);
     const [counts, letters, backlog, unsent] = await Promise.all([
       // One statement, one snapshot: an event processed meanwhile is counted once, as pending or as processed.
       this.db.dataSource
